@@ -1,0 +1,155 @@
+"""Core endpoints: who am I, regions, point-in-grid, organisations, code tables, working days, tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from ninja import Field, Router, Schema
+
+from . import calendar, geo, selectors, services
+from .errors import Invalid, NotFound
+from .policy import ROLES, permissions_of
+
+router = Router(tags=["core"])
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    role: str
+    role_label: str
+    scope_code: str
+    scope_name: str
+    organisation: str | None
+    permissions: list[str]
+
+
+@router.get("/me", response=MeOut, summary="The signed-in account, its role and data scope")
+def me(request):
+    u = request.auth
+    return {
+        "username": u.username, "display_name": u.display_name or u.username, "role": u.role,
+        "role_label": str(ROLES[u.role].label) if u.role in ROLES else u.role,
+        "scope_code": u.region.code, "scope_name": u.region.name,
+        "organisation": u.organisation.name if u.organisation else None, "permissions": permissions_of(u.role),
+    }
+
+
+class RegionOut(Schema):
+    code: str = Field(..., examples=["370705001002003"])
+    name: str = Field(..., examples=["东关街道第2社区第3网格"])
+    level: str = Field(..., examples=["grid"])
+    parent_code: str | None = Field(None, alias="parent.code")
+    grid_type: str = ""
+    centroid_lon: float | None = None
+    centroid_lat: float | None = None
+    area_km2: float | None = None
+
+
+class RegionDetail(RegionOut):
+    geometry: dict | None = None
+    children: int
+
+
+class Page(Schema):
+    items: list[RegionOut]
+    next_cursor: str | None = Field(None, description="pass as ?after= to get the next page")
+
+
+@router.get("/regions", response=Page, summary="Regions of your data scope (keyset pages by code)")
+def list_regions(request, level: str | None = None, parent: str | None = None, after: str = "", limit: int = Field(100, ge=1, le=1000)):
+    qs = selectors.regions(request.auth, level=level, parent=parent).select_related("parent")
+    if after:
+        qs = qs.filter(code__gt=after)
+    items = list(qs[: limit + 1])
+    more = len(items) > limit
+    items = items[:limit]
+    return {"items": items, "next_cursor": items[-1].code if more else None}
+
+
+@router.get("/regions/{code}", response=RegionDetail, summary="One region with its boundary")
+def get_region(request, code: str):
+    r = selectors.region(request.auth, code)
+    r.children = r.children.count()
+    return r
+
+
+class LocateOut(Schema):
+    lon: float
+    lat: float
+    grid: RegionOut | None
+
+
+@router.get("/locate", response=LocateOut, summary="The grid that covers a WGS-84 point")
+def locate(request, lon: float = Field(..., ge=-180, le=180), lat: float = Field(..., ge=-90, le=90)):
+    code = geo.locate_grid(lon, lat)
+    grid = None
+    if code:
+        try:
+            grid = selectors.region(request.auth, code)
+        except NotFound:
+            grid = None  # outside the actor's scope: do not reveal it
+    return {"lon": lon, "lat": lat, "grid": grid}
+
+
+class OrgOut(Schema):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    org_type: str
+    region_code: str
+    stationed: bool
+    parent_id: int | None = None
+
+
+@router.get("/organisations", response=list[OrgOut], summary="Organisations of your data scope")
+def list_orgs(request, org_type: str | None = None):
+    return list(selectors.organisations(request.auth, org_type=org_type)[:2000])
+
+
+@router.get("/organisations/{org_id}", response=OrgOut)
+def get_org(request, org_id: int):
+    return selectors.organisation(request.auth, org_id)
+
+
+class CodeOut(Schema):
+    code: str
+    label: str
+    label_en: str
+    parent: str | None = Field(None, alias="parent.code")
+    source: str
+
+
+@router.get("/codes/{table}", response=list[CodeOut], summary="A code table (字典), e.g. dispute_category")
+def list_codes(request, table: str, parent: str | None = None):
+    return list(selectors.codes(table, parent=parent).select_related("parent"))
+
+
+class DeadlineOut(Schema):
+    start: dt.datetime
+    working_days: int
+    deadline: dt.datetime
+
+
+@router.get("/calendar/deadline", response=DeadlineOut, summary="Add working days (holidays and make-up days counted)")
+def deadline(request, working_days: int = Field(..., ge=0, le=3650), start: dt.datetime | None = None):
+    start = start or timezone.now()
+    if timezone.is_naive(start):
+        raise Invalid("start", "时间需要带时区，例如 2026-10-01T09:00:00+08:00", "start needs a time zone, e.g. 2026-10-01T09:00:00+08:00")
+    return {"start": start, "working_days": working_days, "deadline": calendar.add_working_days(start, working_days)}
+
+
+class TokenIn(Schema):
+    name: str = Field(..., min_length=1, max_length=60, examples=["热线对接"])
+    days: int = Field(365, ge=1, le=3650)
+
+
+class TokenOut(Schema):
+    token: str = Field(..., description="shown once; store it safely")
+
+
+@router.post("/tokens", response={201: TokenOut}, summary="Create a personal API token")
+def create_token(request, payload: TokenIn):
+    return 201, {"token": services.issue_api_token(request.auth, name=payload.name, days=payload.days)}

@@ -1,0 +1,109 @@
+"""The audit log: append-only rows, each HMAC-chained to the one before.
+
+``record`` is called by every service inside its transaction. ``verify`` walks the chain
+and names every row that was edited, inserted or deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from datetime import timezone as dt_timezone
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+
+
+def _key() -> bytes:
+    return bytes.fromhex(settings.ZHILI_FIELD_KEYS["audit"])
+
+
+def _canonical(seq: int, at: datetime, actor_id, actor_name, action, object_type, object_id, result, ip, details, prev_hash) -> bytes:
+    payload = [seq, at.astimezone(dt_timezone.utc).isoformat(timespec="microseconds"), actor_id, actor_name, action,
+               object_type, object_id, result, ip, details, prev_hash]
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def row_hash(ev: AuditEvent) -> str:
+    msg = _canonical(ev.seq, ev.at, ev.actor_id, ev.actor_name, ev.action, ev.object_type, ev.object_id,
+                     ev.result, ev.ip, ev.details, ev.prev_hash)
+    return hmac.new(_key(), msg, hashlib.sha256).hexdigest()
+
+
+def record(actor, action: str, obj=None, *, result: str = "ok", details: dict | None = None,
+           object_type: str = "", object_id: str = "", ip: str = "") -> AuditEvent:
+    """Append one audit row. Call inside the transaction that makes the change."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            head = AuditHead.objects.create(pk=1, seq=0, hash=GENESIS)
+            head = AuditHead.objects.select_for_update().get(pk=1)
+        ev = AuditEvent(
+            seq=head.seq + 1,
+            at=timezone.now(),
+            actor_id=getattr(actor, "pk", None),
+            actor_name=getattr(actor, "username", "") or "",
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            result=result,
+            ip=ip or "",
+            details=json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str),
+            prev_hash=head.hash,
+        )
+        ev.hash = row_hash(ev)
+        ev.save()
+        AuditHead.objects.filter(pk=1).update(seq=ev.seq, hash=ev.hash)
+    return ev
+
+
+@dataclass
+class VerifyResult:
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(batch: int = 5000) -> VerifyResult:
+    """Recompute the chain. Names rows that were edited (hash differs), inserted (sequence or
+    link broken) or deleted (a gap, or a tail shorter than the head)."""
+    res = VerifyResult()
+    expected_seq, prev = 1, GENESIS
+    last_seq = 0
+    qs = AuditEvent.objects.order_by("seq")
+    while True:
+        rows = list(qs.filter(seq__gt=last_seq)[:batch])
+        if not rows:
+            break
+        for ev in rows:
+            res.checked += 1
+            if ev.seq > expected_seq:
+                res.problems.append(f"rows {expected_seq}–{ev.seq - 1} deleted (sequence jumps to {ev.seq}) / 第 {expected_seq}–{ev.seq - 1} 行被删除")
+            if ev.prev_hash != prev:
+                res.problems.append(f"row {ev.seq} (id {ev.id}): link to previous row broken — a row before it was inserted, edited or deleted / 第 {ev.seq} 行与前一行的链接断开")
+            if row_hash(ev) != ev.hash:
+                res.problems.append(f"row {ev.seq} (id {ev.id}, {ev.action}): content does not match its hash — edited or inserted / 第 {ev.seq} 行内容被修改或插入")
+            prev, expected_seq, last_seq = ev.hash, ev.seq + 1, ev.seq
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and head.seq != last_seq:
+        if head.seq > last_seq:
+            res.problems.append(f"rows {last_seq + 1}–{head.seq} deleted from the end / 末尾第 {last_seq + 1}–{head.seq} 行被删除")
+        else:
+            res.problems.append(f"rows {head.seq + 1}–{last_seq} appended outside the log / 第 {head.seq + 1}–{last_seq} 行非正常追加")
+    elif head is not None and head.hash != prev and res.checked:
+        res.problems.append(f"row {last_seq}: last row does not match the chain head / 最后一行与链头不符")
+    return res

@@ -1,0 +1,163 @@
+"""Writes on core data. Each function: check permission and input → change in one transaction →
+append an audit event. Views, the API, the admin, commands and tests call these."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import audit, crypto, validation
+from .errors import Forbidden, Invalid
+from .models import ApiToken, CalendarOverride, CodeItem, Organisation, Region, Resident, User
+from .policy import ROLES, can
+
+
+def _require(actor, permission: str) -> None:
+    if actor is not None and (getattr(actor, "is_superuser", False) or can(actor, permission)):
+        return
+    raise Forbidden()
+
+
+def _in_scope(actor, code: str) -> bool:
+    return actor is None or actor.is_superuser or code.startswith(actor.scope_prefix)
+
+
+@transaction.atomic
+def save_region(actor, *, code: str, name: str, level: str, parent_code: str | None = None,
+                grid_type: str = "", geometry: dict | None = None, population: int | None = None) -> Region:
+    """Create or update one region after checking its code, parent and boundary."""
+    _require(actor, "region.manage")
+    if not (name or "").strip():
+        raise Invalid("name", "名称不能为空", "name is required")
+    parent = Region.objects.filter(code=parent_code).first() if parent_code else None
+    if parent_code and parent is None:
+        raise Invalid("parent", f"上级区划 {parent_code} 不存在", f"parent region {parent_code} does not exist")
+    errors = validation.check_code(code, level, parent_code, parent.level if parent else None)
+    geom = None
+    if geometry is not None:
+        geom, gerr = validation.check_geometry(geometry)
+        errors += gerr
+    if level == "grid" and grid_type not in ("basic", "dedicated"):
+        errors.append(validation.err("grid_type", "网格类型必须是 basic（基础网格）或 dedicated（专属网格）", "grid_type must be basic or dedicated"))
+    if errors:
+        raise Invalid.many(errors)
+    if geom is not None and level == "grid":
+        from shapely.geometry import shape
+
+        container = shape(parent.geometry) if parent and parent.geometry else None
+        errors += validation.check_inside(code, geom, parent_code, container)
+        siblings = Region.objects.filter(level="grid", parent=parent, geometry__isnull=False).exclude(code=code)
+        named = [(code, geom)] + [(s.code, shape(s.geometry)) for s in siblings]
+        errors += [e for e in validation.check_overlaps(named) if code in e["message_en"]]
+        if errors:
+            raise Invalid.many(errors)
+    obj, created = Region.objects.update_or_create(
+        code=code,
+        defaults=dict(name=name.strip(), level=level, parent=parent, grid_type=grid_type if level == "grid" else "",
+                      geometry=geometry if geometry is not None else (Region.objects.filter(code=code).values_list("geometry", flat=True).first()),
+                      population=population, **_centroid(geom)),
+    )
+    audit.record(actor, "region.create" if created else "region.update", obj, details={"code": code, "name": name})
+    return obj
+
+
+def _centroid(geom) -> dict:
+    if geom is None:
+        return {}
+    c = geom.representative_point()
+    # km² at this latitude: one degree of latitude ≈ 111.32 km
+    import math
+
+    lat = c.y
+    return {"centroid_lon": c.x, "centroid_lat": c.y, "area_km2": geom.area * 111.32 * 111.32 * math.cos(math.radians(lat))}
+
+
+@transaction.atomic
+def create_staff(actor, *, username: str, role: str, region_code: str, display_name: str = "",
+                 organisation: Organisation | None = None, phone: str = "", password: str | None = None) -> tuple[User, str]:
+    """Create a staff account inside the actor's scope. Returns the account and its initial password."""
+    _require(actor, "user.manage")
+    if role not in ROLES:
+        raise Invalid("role", f"角色“{role}”不存在", f"unknown role {role!r}")
+    if not username or User.objects.filter(username=username).exists():
+        raise Invalid("username", "用户名为空或已被使用", "the username is empty or taken")
+    region = Region.objects.filter(code=region_code).first()
+    if region is None or not _in_scope(actor, region.code):
+        raise Invalid("region", "数据范围不存在或超出您的权限", "the data scope does not exist or lies outside yours")
+    password = password or secrets.token_urlsafe(9)
+    user = User(username=username, role=role, region=region, display_name=display_name,
+                organisation=organisation, phone=phone, must_change_password=True)
+    user.set_password(password)
+    user.save()
+    audit.record(actor, "user.create", user, details={"username": username, "role": role, "region": region.code})
+    return user, password
+
+
+@transaction.atomic
+def set_calendar_override(actor, *, date: dt.date, is_workday: bool, name: str = "", source: str = "") -> CalendarOverride:
+    _require(actor, "calendar.manage")
+    obj, created = CalendarOverride.objects.update_or_create(
+        date=date, defaults={"is_workday": is_workday, "name": name, "source": source})
+    audit.record(actor, "calendar.override", obj, details={"date": str(date), "is_workday": is_workday, "name": name})
+    return obj
+
+
+@transaction.atomic
+def find_or_create_resident(actor, *, name: str, phone: str, id_number: str = "", region_code: str = "",
+                            address: str = "") -> Resident:
+    """The resident with this phone number (blind index), or a new one."""
+    _require(actor, "resident.manage")
+    norm = crypto.normalise(phone)
+    if not (norm.isdigit() and 7 <= len(norm) <= 15):
+        raise Invalid("phone", "电话号码格式不正确", "the phone number is not valid")
+    if id_number and not validation.valid_id_number(id_number):
+        raise Invalid("id_number", "身份证号码校验不通过", "the ID number fails its checksum")
+    found = Resident.objects.filter(phone_index=crypto.blind_index(norm, "phone")).order_by("id").first()
+    if found:
+        return found
+    res = Resident.objects.create(name=name.strip(), phone=norm, id_number=crypto.normalise(id_number),
+                                  region_code=region_code, address=address)
+    audit.record(actor, "resident.create", res)
+    return res
+
+
+@transaction.atomic
+def issue_api_token(actor, *, name: str, days: int | None = 365) -> str:
+    """A new API token for the actor. The token itself is returned once and never stored."""
+    if actor is None or not actor.is_authenticated:
+        raise Forbidden()
+    raw = "zk_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=actor, name=name or "token", prefix=raw[3:11],
+                            key_hash=hashlib.sha256(raw.encode()).hexdigest(),
+                            expires_at=timezone.now() + dt.timedelta(days=days) if days else None)
+    audit.record(actor, "api_token.issue", actor, details={"name": name, "prefix": raw[3:11]})
+    return raw
+
+
+def user_for_token(raw: str) -> User | None:
+    tok = (ApiToken.objects.select_related("user", "user__region")
+           .filter(key_hash=hashlib.sha256(raw.encode()).hexdigest(), revoked=False).first())
+    if tok is None or not tok.user.is_active or (tok.expires_at and tok.expires_at < timezone.now()):
+        return None
+    if tok.last_used_at is None or timezone.now() - tok.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=tok.pk).update(last_used_at=timezone.now())
+    return tok.user
+
+
+@transaction.atomic
+def save_code_item(actor, *, type: str, code: str, label: str, label_en: str = "", parent_code: str | None = None,
+                   source: str = "", order: int = 0) -> CodeItem:
+    _require(actor, "code.manage")
+    parent = None
+    if parent_code:
+        parent = CodeItem.objects.filter(type=type, code=parent_code).first()
+        if parent is None:
+            raise Invalid("parent", f"上级代码 {parent_code} 不存在", f"parent code {parent_code} does not exist")
+    obj, created = CodeItem.objects.update_or_create(
+        type=type, code=code, defaults=dict(label=label, label_en=label_en, parent=parent, source=source, order=order))
+    audit.record(actor, "code.create" if created else "code.update", obj, details={"type": type, "code": code})
+    return obj

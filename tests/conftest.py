@@ -1,0 +1,69 @@
+"""Factories for tests: a small two-street district with real polygons, and one account per role."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from zhili.core.models import Organisation, Region, User
+
+_seq = itertools.count(1)
+
+
+def square(lon0: float, lat0: float, size: float = 0.01) -> dict:
+    return {"type": "Polygon", "coordinates": [[[lon0, lat0], [lon0 + size, lat0], [lon0 + size, lat0 + size],
+                                                [lon0, lat0 + size], [lon0, lat0]]]}
+
+
+def make_region(code: str, name: str, level: str, parent: Region | None = None, geometry: dict | None = None,
+                grid_type: str = "") -> Region:
+    return Region.objects.create(code=code, name=name, level=level, parent=parent, geometry=geometry,
+                                 grid_type=grid_type or ("basic" if level == "grid" else ""))
+
+
+def make_user(role: str, region: Region, organisation: Organisation | None = None, username: str | None = None,
+              password: str = "pass-Word-123") -> User:
+    u = User(username=username or f"{role}{next(_seq)}", role=role, region=region, organisation=organisation,
+             display_name=f"测试{role}")
+    u.set_password(password)
+    u.save()
+    return u
+
+
+@pytest.fixture
+def district(db):
+    """370705 with streets 001 (two communities, two grids each) and 002 (one community, one grid).
+
+    Grids are 0.01° squares: street 001 spans lon 119.10–119.14, street 002 lon 119.14–119.15.
+    """
+    d = make_region("370705000000", "奎文区", "district")
+    s1 = make_region("370705001000", "东关街道", "street", d, square(119.10, 36.70, 0.04) | {
+        "coordinates": [[[119.10, 36.70], [119.14, 36.70], [119.14, 36.71], [119.10, 36.71], [119.10, 36.70]]]})
+    s2 = make_region("370705002000", "大虞街道", "street", d)
+    c11 = make_region("370705001001", "第一社区", "community", s1,
+                      {"type": "Polygon", "coordinates": [[[119.10, 36.70], [119.12, 36.70], [119.12, 36.71], [119.10, 36.71], [119.10, 36.70]]]})
+    c12 = make_region("370705001002", "第二社区", "community", s1,
+                      {"type": "Polygon", "coordinates": [[[119.12, 36.70], [119.14, 36.70], [119.14, 36.71], [119.12, 36.71], [119.12, 36.70]]]})
+    c21 = make_region("370705002001", "第三社区", "community", s2)
+    grids = {
+        "g111": make_region("370705001001001", "网格111", "grid", c11, square(119.10, 36.70)),
+        "g112": make_region("370705001001002", "网格112", "grid", c11, square(119.11, 36.70)),
+        "g121": make_region("370705001002001", "网格121", "grid", c12, square(119.12, 36.70)),
+        "g122": make_region("370705001002002", "网格122", "grid", c12, square(119.13, 36.70)),
+        "g211": make_region("370705002001001", "网格211", "grid", c21, square(119.14, 36.70)),
+    }
+    return {"district": d, "s1": s1, "s2": s2, "c11": c11, "c12": c12, "c21": c21, **grids}
+
+
+@pytest.fixture
+def users(district):
+    """One account per role; region-bound roles sit in street 001 or below."""
+    from zhili.core.policy import ROLES
+
+    home = {
+        "street_staff": district["s1"], "community_staff": district["c11"],
+        "grid_instructor": district["g111"], "grid_leader": district["g111"], "grid_worker": district["g111"],
+        "grid_dept_staff": district["g111"], "grid_helper": district["g111"],
+    }
+    return {role: make_user(role, home.get(role, district["district"]), username=role) for role in ROLES}
