@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from . import calendar, geo, selectors, services
 from .errors import Invalid, NotFound
@@ -58,7 +58,7 @@ class Page(Schema):
 
 
 @router.get("/regions", response=Page, summary="Regions of your data scope (keyset pages by code)")
-def list_regions(request, level: str | None = None, parent: str | None = None, after: str = "", limit: int = Field(100, ge=1, le=1000)):
+def list_regions(request, level: str | None = None, parent: str | None = None, after: str = "", limit: int = Query(100, ge=1, le=1000)):
     qs = selectors.regions(request.auth, level=level, parent=parent).select_related("parent")
     if after:
         qs = qs.filter(code__gt=after)
@@ -71,8 +71,7 @@ def list_regions(request, level: str | None = None, parent: str | None = None, a
 @router.get("/regions/{code}", response=RegionDetail, summary="One region with its boundary")
 def get_region(request, code: str):
     r = selectors.region(request.auth, code)
-    r.children = r.children.count()
-    return r
+    return {**RegionOut.from_orm(r).dict(), "geometry": r.geometry, "children": r.children.count()}
 
 
 class LocateOut(Schema):
@@ -82,7 +81,7 @@ class LocateOut(Schema):
 
 
 @router.get("/locate", response=LocateOut, summary="The grid that covers a WGS-84 point")
-def locate(request, lon: float = Field(..., ge=-180, le=180), lat: float = Field(..., ge=-90, le=90)):
+def locate(request, lon: float = Query(..., ge=-180, le=180), lat: float = Query(..., ge=-90, le=90)):
     code = geo.locate_grid(lon, lat)
     grid = None
     if code:
@@ -134,7 +133,7 @@ class DeadlineOut(Schema):
 
 
 @router.get("/calendar/deadline", response=DeadlineOut, summary="Add working days (holidays and make-up days counted)")
-def deadline(request, working_days: int = Field(..., ge=0, le=3650), start: dt.datetime | None = None):
+def deadline(request, working_days: int = Query(..., ge=0, le=3650), start: dt.datetime | None = None):
     start = start or timezone.now()
     if timezone.is_naive(start):
         raise Invalid("start", "时间需要带时区，例如 2026-10-01T09:00:00+08:00", "start needs a time zone, e.g. 2026-10-01T09:00:00+08:00")
@@ -152,4 +151,4 @@ class TokenOut(Schema):
 
 @router.post("/tokens", response={201: TokenOut}, summary="Create a personal API token")
 def create_token(request, payload: TokenIn):
-    return 201, {"token": services.issue_api_token(request.auth, name=payload.name, days=payload.days)}
+    return Status(201, {"token": services.issue_api_token(request.auth, name=payload.name, days=payload.days)})

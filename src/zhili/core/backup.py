@@ -1,0 +1,114 @@
+"""``zhili backup`` / ``zhili restore``: the database (SQLite online backup or pg_dump) and the
+uploads, in one .tar.gz with a manifest. The encryption keys are NOT included; the manifest holds
+their fingerprint so a restore with the wrong keys is refused instead of silently losing data."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+import zhili
+
+FORMAT = 1
+
+
+class RestoreError(Exception):
+    pass
+
+
+def keys_fingerprint() -> str:
+    k = settings.ZHILI_FIELD_KEYS
+    return hashlib.sha256(json.dumps(k, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _pg_env() -> tuple[list[str], dict]:
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = db["PASSWORD"]
+    args = ["-h", db.get("HOST") or "localhost", "-p", str(db.get("PORT") or 5432), "-U", db.get("USER") or "postgres"]
+    return args, env
+
+
+def backup(path: str) -> dict:
+    engine = connection.vendor
+    manifest = {"format": FORMAT, "engine": engine, "created": timezone.now().isoformat(), "zhili": zhili.__version__,
+                "keys": keys_fingerprint()}
+    with tempfile.TemporaryDirectory() as tmp:
+        if engine == "sqlite":
+            dump = Path(tmp) / "db.sqlite3"
+            src = sqlite3.connect(settings.DATABASES["default"]["NAME"])
+            dst = sqlite3.connect(dump)
+            with dst:
+                src.backup(dst)
+            src.close()
+            dst.close()
+        elif engine == "postgresql":
+            dump = Path(tmp) / "db.pgdump"
+            args, env = _pg_env()
+            subprocess.run(["pg_dump", "-Fc", "--no-owner", "--no-acl", *args, "-f", str(dump),
+                            settings.DATABASES["default"]["NAME"]], check=True, env=env)
+        else:
+            raise RuntimeError(f"backup of {engine} is not supported")
+        tmp_out = f"{path}.partial"
+        with tarfile.open(tmp_out, "w:gz") as tar:
+            data = json.dumps(manifest, indent=2).encode()
+            info = tarfile.TarInfo("manifest.json")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+            tar.add(dump, arcname=dump.name)
+            if Path(settings.MEDIA_ROOT).exists():
+                tar.add(settings.MEDIA_ROOT, arcname="media")
+        os.replace(tmp_out, path)
+    return {**manifest, "size": os.path.getsize(path)}
+
+
+def restore(path: str, force: bool = False) -> dict:
+    if not os.path.exists(path):
+        raise RestoreError(f"{path}: no such file / 文件不存在")
+    try:
+        tar = tarfile.open(path, "r:gz")
+    except (tarfile.TarError, OSError) as exc:
+        raise RestoreError(f"{path} is not a Zhili backup / 不是 Zhili 备份文件 ({exc})") from exc
+    with tar, tempfile.TemporaryDirectory() as tmp:
+        try:
+            manifest = json.load(tar.extractfile("manifest.json"))
+        except KeyError as exc:
+            raise RestoreError("manifest.json missing: not a Zhili backup / 缺少 manifest.json") from exc
+        engine = connection.vendor
+        if manifest.get("engine") != engine:
+            raise RestoreError(f"the backup is of {manifest.get('engine')}, this installation uses {engine} / 数据库类型不一致")
+        if manifest.get("keys") != keys_fingerprint() and not force:
+            raise RestoreError("the backup was made with other encryption keys: restore ZHILI_HOME/keys.json first, "
+                               "or pass --force / 备份使用的加密密钥与当前不同")
+        tar.extractall(tmp, filter="data")
+        connection.close()
+        if engine == "sqlite":
+            target = Path(settings.DATABASES["default"]["NAME"])
+            staged = target.with_suffix(".restoring")
+            shutil.copyfile(Path(tmp) / "db.sqlite3", staged)
+            for suffix in ("-wal", "-shm"):
+                Path(str(target) + suffix).unlink(missing_ok=True)
+            os.replace(staged, target)
+        else:
+            args, env = _pg_env()
+            subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-acl", "--single-transaction",
+                            *args, "-d", settings.DATABASES["default"]["NAME"], str(Path(tmp) / "db.pgdump")],
+                           check=True, env=env)
+        media = Path(tmp) / "media"
+        if media.exists():
+            shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+            shutil.copytree(media, settings.MEDIA_ROOT)
+    return manifest
