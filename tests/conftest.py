@@ -67,3 +67,52 @@ def users(district):
         "grid_dept_staff": district["g111"], "grid_helper": district["g111"],
     }
     return {role: make_user(role, home.get(role, district["district"]), username=role) for role in ROLES}
+
+
+@pytest.fixture
+def hall(district):
+    """The service hall's units: the centre, window 3, 住建局 and 公安分局 (stationed), a mediation committee."""
+    d = district["district"]
+    centre = Organisation.objects.create(code="centre", name="群众诉求服务中心", org_type="centre", region=d)
+    return {
+        "centre": centre,
+        "window": Organisation.objects.create(code="win-03", name="3号窗口", org_type="window", region=d, parent=centre),
+        "zjj": Organisation.objects.create(code="dept-zjj", name="住建局", org_type="department", region=d, stationed=True),
+        "gaj": Organisation.objects.create(code="dept-gaj", name="公安分局", org_type="department", region=d, stationed=True),
+        "rsj": Organisation.objects.create(code="dept-rsj", name="人社局", org_type="department", region=d, stationed=True),
+        "committee": Organisation.objects.create(code="med-s1", name="东关街道人民调解委员会", org_type="mediation_committee",
+                                                 region=district["s1"]),
+        "s1_office": Organisation.objects.create(code="so-1", name="东关街道办事处", org_type="street_office", region=district["s1"]),
+    }
+
+
+@pytest.fixture
+def staff(district, hall):
+    """Case-handling staff bound to their units."""
+    d = district["district"]
+    return {
+        "clerk": make_user("window_clerk", d, hall["window"], username="clerk"),
+        "admin": make_user("centre_admin", d, hall["centre"], username="zfw"),
+        "zjj": make_user("dept_handler", d, hall["zjj"], username="zjj_handler"),
+        "zjj_head": make_user("dept_head", d, hall["zjj"], username="zjj_head"),
+        "gaj": make_user("dept_handler", d, hall["gaj"], username="gaj_handler"),
+        "rsj": make_user("dept_handler", d, hall["rsj"], username="rsj_handler"),
+        "street": make_user("street_staff", district["s1"], hall["s1_office"], username="s1"),
+        "street2": make_user("street_staff", district["s2"], username="s2"),
+        "grid": make_user("grid_worker", district["g111"], username="gw111"),
+        "mediator": make_user("mediator", district["s1"], hall["committee"], username="med"),
+        "leader": make_user("leader", d, username="boss"),
+    }
+
+
+@pytest.fixture
+def categories(db):
+    from zhili.core.models import CodeItem
+
+    root = CodeItem.objects.create(type="case_category", code="T", label="矛盾纠纷", label_en="Disputes")
+    return {
+        "root": root,
+        "neighbour": CodeItem.objects.create(type="case_category", code="T.neighbour", label="邻里纠纷", label_en="Neighbours", parent=root),
+        "wages": CodeItem.objects.create(type="case_category", code="T.wages", label="拖欠工资", label_en="Unpaid wages", parent=root),
+        "leak": CodeItem.objects.create(type="case_category", code="L.leak", label="房屋漏水", label_en="Leaking roof"),
+    }

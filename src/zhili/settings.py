@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "zhili.core",
+    "zhili.cases",
     "zhili.web",
 ]
 
@@ -134,6 +135,12 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 ZHILI_DISTRICT_CODE = os.environ.get("ZHILI_DISTRICT_CODE", "370705")
 ZHILI_MAP_TILE_URL = os.environ.get("ZHILI_MAP_TILE_URL", "")
 ZHILI_FIELD_KEYS = zhome.field_keys()
+ZHILI_CASE_PREFIX = os.environ.get("ZHILI_CASE_PREFIX", "KW")
+#: the address residents reach the server at, for links in text messages (empty: relative links)
+ZHILI_PUBLIC_URL = os.environ.get("ZHILI_PUBLIC_URL", "")
+ZHILI_SMS_BACKEND = os.environ.get("ZHILI_SMS_BACKEND", "zhili.cases.notify.LogBackend")
+ZHILI_SMS_URL = os.environ.get("ZHILI_SMS_URL", "")
+ZHILI_SMS_TOKEN = os.environ.get("ZHILI_SMS_TOKEN", "")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,161 @@
+"""Notifications: the staff inbox, and text messages to residents through a pluggable channel.
+
+Texts are queued as ``TextMessage`` rows inside the action's transaction and handed to the
+task queue after commit, so a slow or broken SMS gateway never blocks or undoes an action.
+Failed texts are retried by the worker's sweep (up to ``MAX_ATTEMPTS``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from zhili.core.models import User
+
+from .models import Case, CaseEvent, Notification, TextMessage
+
+log = logging.getLogger("zhili.sms")
+MAX_ATTEMPTS = 5
+HANDLER_ROLES = ("dept_handler", "dept_head", "street_staff", "community_staff")
+
+
+def confirm_url(raw: str) -> str:
+    base = getattr(settings, "ZHILI_PUBLIC_URL", "").rstrip("/")
+    return f"{base}/c/{raw}"
+
+
+# ---------------------------------------------------------------- staff inbox
+
+def _notify(users, kind: str, case: Case, text: str) -> None:
+    Notification.objects.bulk_create([Notification(user=u, kind=kind, case=case, text=text[:300]) for u in users])
+
+
+def _unit_staff(org_id, roles=HANDLER_ROLES):
+    if not org_id:
+        return User.objects.none()
+    return User.objects.filter(organisation_id=org_id, role__in=roles, is_active=True)
+
+
+def after_action(case: Case, action: str, ev: CaseEvent, result: dict) -> None:
+    """Who hears about an action (inside the transaction: the inbox is part of the data)."""
+    label = f"{case.number} {case.title[:40]}"
+    if action in ("dispatch", "transfer"):
+        _notify(_unit_staff(case.lead_unit_id), "todo", case, f"新的待签收案件：{label}")
+        coop = case.units.values_list("unit_id", flat=True)
+        _notify(User.objects.filter(organisation_id__in=list(coop), role__in=HANDLER_ROLES, is_active=True), "cooperate",
+                case, f"请配合办理：{label}")
+    elif action == "return" and case.dispatched_by_id:
+        _notify(User.objects.filter(pk=case.dispatched_by_id), "returned", case, f"案件被退回：{label}（{ev.comment[:60]}）")
+    elif action in ("supervise", "urge"):
+        kind = "supervise" if action == "supervise" else "urge"
+        word = {"yellow": "黄牌督办", "red": "红牌督办"}.get(case.card, "催办") if action == "supervise" else "催办"
+        _notify(_unit_staff(case.lead_unit_id), kind, case, f"{word}：{label}（{ev.comment[:60]}）")
+    elif action == "request_extension":
+        heads = list(_unit_staff(case.lead_unit_id, ("dept_head",)))
+        if not heads:
+            heads = list(User.objects.filter(role="centre_admin", is_active=True, region__code__startswith=case.region_code[:6]))
+        _notify(heads, "extension", case, f"延期申请待审批：{label}")
+    elif action == "submit_result" and case.dispatched_by_id:
+        _notify(User.objects.filter(pk=case.dispatched_by_id), "check", case, f"待核查：{label}")
+    elif action in ("callback",) and case.state == "handling":
+        _notify(_unit_staff(case.lead_unit_id), "rework", case, f"群众不满意，案件重办：{label}")
+    elif action == "check_fail":
+        _notify(_unit_staff(case.lead_unit_id), "rework", case, f"核查不通过，请返工：{label}")
+
+
+def deadline_reminders(now=None) -> int:
+    """Sweep: remind units of cases due within a day or overdue, once per case and kind per day."""
+    import datetime as dt
+
+    now = now or timezone.now()
+    made = 0
+    today = now.date()
+    for kind, qs in (
+        ("due_soon", Case.objects.filter(state__in=("dispatched", "handling"), due_at__gte=now, due_at__lt=now + dt.timedelta(days=1))),
+        ("overdue", Case.objects.filter(state__in=("dispatched", "handling"), due_at__lt=now)),
+    ):
+        for case in qs.select_related("lead_unit")[:5000]:
+            if Notification.objects.filter(case=case, kind=kind, created_at__date=today).exists():
+                continue
+            text = ("即将超期" if kind == "due_soon" else "已超期") + f"：{case.number} {case.title[:40]}"
+            _notify(_unit_staff(case.lead_unit_id), kind, case, text)
+            made += 1
+    return made
+
+
+# ---------------------------------------------------------------- texts to residents
+
+def text_resident(case: Case, resident, text: str) -> TextMessage | None:
+    if resident is None or not resident.phone:
+        return None
+    msg = TextMessage.objects.create(phone=resident.phone, text=text[:500], case=case)
+    transaction.on_commit(lambda: _enqueue(msg.pk))
+    return msg
+
+
+def _enqueue(pk: int) -> None:
+    from .tasks import deliver_text
+
+    try:
+        deliver_text.enqueue(pk)
+    except Exception:  # the queue itself is down: the retry sweep will pick the message up
+        log.exception("could not enqueue text %s", pk)
+
+
+class LogBackend:
+    """Writes texts to ZHILI_HOME/sms.log (the default: no gateway needed)."""
+
+    def send(self, phone: str, text: str) -> None:
+        path = settings.HOME / "sms.log"
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"at": timezone.now().isoformat(), "phone": phone, "text": text}, ensure_ascii=False) + "\n")
+
+
+class HttpBackend:
+    """POSTs ``{"phone", "text"}`` as JSON to ZHILI_SMS_URL with an optional bearer token."""
+
+    def send(self, phone: str, text: str) -> None:
+        req = urllib.request.Request(settings.ZHILI_SMS_URL, data=json.dumps({"phone": phone, "text": text}).encode(),
+                                     headers={"Content-Type": "application/json",
+                                              **({"Authorization": f"Bearer {settings.ZHILI_SMS_TOKEN}"} if settings.ZHILI_SMS_TOKEN else {})})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            if resp.status >= 300:
+                raise RuntimeError(f"gateway answered {resp.status}")
+
+
+def backend():
+    return import_string(settings.ZHILI_SMS_BACKEND)()
+
+
+def deliver(pk: int) -> str:
+    """Send one queued text; on failure count the attempt and keep it for the retry sweep."""
+    with transaction.atomic():
+        msg = TextMessage.objects.select_for_update().filter(pk=pk, status__in=("queued", "failed")).first()
+        if msg is None:
+            return "gone"
+        if msg.attempts >= MAX_ATTEMPTS:
+            return "gave-up"
+        msg.attempts += 1
+        try:
+            backend().send(msg.phone, msg.text)
+        except Exception as exc:
+            msg.status, msg.last_error = "failed", str(exc)[:300]
+            msg.save(update_fields=["status", "attempts", "last_error"])
+            return "failed"
+        msg.status, msg.sent_at, msg.last_error = "sent", timezone.now(), ""
+        msg.save(update_fields=["status", "attempts", "sent_at", "last_error"])
+        return "sent"
+
+
+def retry_failed() -> int:
+    n = 0
+    for pk in TextMessage.objects.filter(status__in=("queued", "failed"), attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True)[:1000]:
+        deliver(pk)
+        n += 1
+    return n

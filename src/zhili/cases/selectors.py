@@ -1,0 +1,88 @@
+"""Reads of cases, scoped to the actor: a department sees the cases dispatched to it; a region
+role sees the cases of its region; nobody else sees cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from zhili.core.errors import NotFound
+
+from .models import Case, CaseUnit
+from .workflow import CLOSED_STATES
+
+UNIT_ROLES = frozenset({"dept_handler", "dept_head"})
+REGION_ROLES = frozenset({"centre_admin", "window_clerk", "leader", "street_staff", "community_staff", "grid_instructor",
+                          "grid_leader", "grid_worker", "grid_dept_staff", "mediator"})
+
+
+def cases_for(actor) -> QuerySet[Case]:
+    qs = Case.objects.all()
+    if actor is None or not actor.is_authenticated:
+        return qs.none()
+    if actor.is_superuser:
+        return qs
+    if actor.role in UNIT_ROLES:
+        if not actor.organisation_id:
+            return qs.none()
+        coop = CaseUnit.objects.filter(unit_id=actor.organisation_id).values("case_id")
+        return qs.filter(Q(lead_unit_id=actor.organisation_id) | Q(id__in=coop))
+    if actor.role in REGION_ROLES:
+        return qs.filter(Q(region_code__startswith=actor.scope_prefix) | Q(registered_by=actor))
+    return qs.none()
+
+
+def case_for(actor, number: str) -> Case:
+    case = (cases_for(actor).select_related("category", "grid", "lead_unit", "handler", "reporter", "registered_by", "master")
+            .filter(number=number).first())
+    if case is None:
+        raise NotFound("case")
+    return case
+
+
+def _open(qs):
+    return qs.exclude(state__in=CLOSED_STATES)
+
+
+def todo_buckets(actor) -> dict[str, QuerySet[Case]]:
+    """The to-do list by bucket for this actor's role (待签收/待处理/待核查/待回访/即将超期/已超期)."""
+    qs = cases_for(actor)
+    now = timezone.now()
+    soon = now + dt.timedelta(days=1)
+    buckets: dict[str, QuerySet[Case]] = {}
+    role = actor.role
+    if role in UNIT_ROLES or role in ("street_staff", "community_staff"):
+        mine = qs.filter(lead_unit_id=actor.organisation_id) if actor.organisation_id else qs.none()
+        buckets["to_sign"] = mine.filter(state="dispatched")
+        buckets["to_handle"] = mine.filter(state="handling")
+        if role == "dept_head":
+            buckets["extensions"] = mine.filter(state="handling", extension_pending__isnull=False)
+        coop = CaseUnit.objects.filter(unit_id=actor.organisation_id, recorded_at__isnull=True).values("case_id")
+        buckets["to_cooperate"] = qs.filter(id__in=coop, state="handling")
+    if role in ("window_clerk", "centre_admin", "street_staff", "community_staff"):
+        region = qs.filter(region_code__startswith=actor.scope_prefix)
+        buckets["to_accept"] = region.filter(state="registered")
+        buckets["to_dispatch"] = region.filter(state__in=("accepted", "returned"))
+        buckets["to_check"] = region.filter(state="feedback")
+        buckets["to_callback"] = region.filter(state="callback")
+    if role in ("grid_worker", "grid_leader", "grid_instructor", "grid_dept_staff"):
+        buckets["to_callback"] = qs.filter(state="callback")
+    if role == "mediator":
+        buckets["to_mediate"] = qs.filter(state__in=("accepted", "handling"), case_type="dispute")
+    if role == "centre_admin":
+        buckets["extensions"] = qs.filter(state="handling", extension_pending__isnull=False)
+        buckets["major_without_meeting"] = _open(qs.filter(tier="major")).filter(meetings__isnull=True)
+    base = _open(qs) if role not in UNIT_ROLES else _open(qs.filter(lead_unit_id=actor.organisation_id))
+    running = base.filter(state__in=("dispatched", "handling", "returned"))
+    buckets["due_soon"] = running.filter(due_at__gte=now, due_at__lt=soon)
+    buckets["overdue"] = running.filter(due_at__lt=now)
+    return buckets
+
+
+BUCKET_LABELS = {
+    "to_accept": "待受理", "to_dispatch": "待分派", "to_sign": "待签收", "to_handle": "待处理",
+    "to_cooperate": "待配合", "extensions": "待审批延期", "to_check": "待核查", "to_callback": "待回访",
+    "to_mediate": "待调解", "major_without_meeting": "重大未会商", "due_soon": "即将超期", "overdue": "已超期",
+}

@@ -1,0 +1,13 @@
+from zhili.core.sweeps import sweep
+
+from . import notify
+
+
+@sweep("cases.retry_texts", every=60)
+def retry_texts():
+    return notify.retry_failed()
+
+
+@sweep("cases.deadline_reminders", every=600)
+def deadline_reminders():
+    return notify.deadline_reminders()
