@@ -416,3 +416,43 @@ def test_inbox_gets_new_todos_and_returns(flow, staff, hall):
     assert Notification.objects.filter(user=staff["zjj"], case=case, kind="todo").exists()
     services.act(staff["zjj"], case, "return", {"reason": "不属于本单位"})
     assert Notification.objects.filter(user=staff["clerk"], case=case, kind="returned").exists()
+
+
+def test_agreement_document_has_the_content_of_article_29(flow, staff, hall):
+    import io
+
+    from docx import Document
+
+    from zhili.cases.documents import agreement_docx
+
+    case = flow("handling")
+    services.act(staff["mediator"], case, "record_agreement", {
+        "committee": hall["committee"].pk, "facts": "楼上住户卫生间漏水导致楼下天花板损坏", "disputed_items": "维修费用由谁承担",
+        "responsibilities": "李建国负主要责任", "terms": "李建国承担维修费用3000元", "performance_method": "一次性现金支付",
+        "performance_deadline": "2026-12-31", "signed_on": "2026-11-20"})
+    case.refresh_from_db()
+    text = "\n".join(p.text for p in Document(io.BytesIO(agreement_docx(case))).paragraphs)
+    for needle in ["人民调解协议书", "当事人的基本情况", "申请人：张秀英", "被申请人：李建国", "13805361234",
+                   "纠纷的主要事实", "楼上住户卫生间漏水", "争议事项：维修费用由谁承担", "李建国负主要责任",
+                   "协议内容：李建国承担维修费用3000元", "履行方式：一次性现金支付", "履行期限：2026年12月31日前",
+                   "人民调解委员会印章", "东关街道人民调解委员会", "2026年11月20日"]:
+        assert needle in text, needle
+    with pytest.raises(Invalid):  # one agreement per case
+        services.act(staff["mediator"], case, "record_agreement", {
+            "committee": hall["committee"].pk, "facts": "x", "disputed_items": "x", "responsibilities": "x", "terms": "x",
+            "performance_method": "x", "performance_deadline": "2026-12-31", "signed_on": "2026-11-20"})
+    with pytest.raises(Invalid) as e:  # must be a mediation committee
+        c2 = flow("handling")
+        services.act(staff["mediator"], c2, "record_agreement", {
+            "committee": hall["zjj"].pk, "facts": "x", "disputed_items": "x", "responsibilities": "x", "terms": "x",
+            "performance_method": "x", "performance_deadline": "2026-12-31", "signed_on": "2026-11-20"})
+    assert e.value.errors[0]["field"] == "committee"
+
+
+def test_workflow_doc_is_generated_from_the_table():
+    from pathlib import Path
+
+    from zhili.cases.docs import workflow_markdown
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "case-workflow.md"
+    assert doc.read_text(encoding="utf-8") == workflow_markdown(), "run: zhili manage workflow_doc"

@@ -104,7 +104,9 @@ AUTHENTICATION_BACKENDS = [
 # 等保 level-3 practice: lock after 5 failures for 30 minutes, 30-minute idle timeout.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5  # hours
+# By account, not by address: a service hall's windows share one public address behind NAT.
 AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("ZHILI_AXES", True)
 SESSION_COOKIE_AGE = 30 * 60
