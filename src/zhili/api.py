@@ -27,7 +27,6 @@ class SessionAuth(APIKeyHeader):
     """The browser session, for pages that call the API (unsafe methods need the CSRF header)."""
 
     param_name = "X-CSRFToken"
-    openapi_scheme = "apiKey"
 
     def __call__(self, request):
         return django_auth(request)

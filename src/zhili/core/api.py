@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+from django.http import HttpResponse
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
-from . import calendar, geo, selectors, services
+from . import calendar, geo, regions_io, selectors, services
 from .errors import Invalid, NotFound
 from .policy import ROLES, permissions_of
 
@@ -66,6 +68,68 @@ def list_regions(request, level: str | None = None, parent: str | None = None, a
     more = len(items) > limit
     items = items[:limit]
     return {"items": items, "next_cursor": items[-1].code if more else None}
+
+
+# --- Import and export of regions. Registered before GET /regions/{code}: Django resolves URL
+# patterns in order, so "/regions/export.geojson" or "/regions/import" placed after it would be
+# taken for a region code (and the POST answered with 405).
+
+_REGION_PROPS = {"code": {"type": "string"}, "name": {"type": "string"}, "level": {"type": "string"},
+                 "parent_code": {"type": ["string", "null"]}, "grid_type": {"type": "string"},
+                 "population": {"type": ["integer", "null"]}, "area_km2": {"type": ["number", "null"]}}
+_FEATURE_COLLECTION = {
+    "type": "object", "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": {
+            "type": "object", "required": ["type", "geometry", "properties"],
+            "properties": {"type": {"type": "string", "enum": ["Feature"]}, "id": {"type": "string"},
+                           "geometry": {"type": ["object", "null"], "description": "GeoJSON Polygon / MultiPolygon, WGS-84"},
+                           "properties": {"type": "object", "properties": _REGION_PROPS}}}},
+    },
+}
+
+
+_LEVELS = Query(None, description="only these levels (repeat: ?level=community&level=grid)")
+_UPLOAD = File(..., description=".geojson / .json (boundaries) or .xlsx (region table), at most 50 MB")
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    resp = HttpResponse(content, content_type=content_type)
+    resp["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
+
+
+@router.get("/regions/export.geojson", summary="Boundaries of your data scope as GeoJSON (WGS-84)",
+            openapi_extra={"responses": {200: {"description": "GeoJSON FeatureCollection",
+                                               "content": {regions_io.GEOJSON_MIME: {"schema": _FEATURE_COLLECTION}}}}})
+def export_regions_geojson(request, root: str | None = None, level: list[str] | None = _LEVELS):
+    data = regions_io.export_geojson(request.auth, root_code=root, levels=level)
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return _download(body, regions_io.GEOJSON_MIME, f"regions-{root or request.auth.scope_prefix}.geojson")
+
+
+@router.get("/regions/export.xlsx", summary="The region table of your data scope as Excel",
+            openapi_extra={"responses": {200: {"description": "Excel workbook (.xlsx)",
+                                               "content": {regions_io.XLSX_MIME: {"schema": {"type": "string", "format": "binary"}}}}}})
+def export_regions_xlsx(request, root: str | None = None):
+    data = regions_io.export_excel(request.auth, root_code=root)
+    return _download(data, regions_io.XLSX_MIME, f"regions-{root or request.auth.scope_prefix}.xlsx")
+
+
+class ImportOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    total: int
+
+
+@router.post("/regions/import", response=ImportOut,
+             summary="Import regions from .geojson/.json (boundaries) or .xlsx (region table); all or nothing")
+def import_regions(request, file: UploadedFile = _UPLOAD):
+    if file.size and file.size > regions_io.MAX_UPLOAD:
+        raise Invalid("file", "文件太大（上限 50 MB）", "the file is too large (limit 50 MB)")
+    return regions_io.import_file(request.auth, file.name or "", file.read()).as_dict()
 
 
 @router.get("/regions/{code}", response=RegionDetail, summary="One region with its boundary")

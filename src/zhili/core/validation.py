@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import shapely
 from shapely.geometry import shape
 from shapely.validation import explain_validity
@@ -97,18 +98,28 @@ def check_geometry(geometry, row: str = "") -> tuple[object | None, list[dict]]:
     return geom, []
 
 
+def overlapping_pairs(geoms: list) -> list[tuple[int, int]]:
+    """Index pairs (i < j) of polygons that overlap by more than the tolerance (touching edges are
+    fine). One STRtree query and vectorised intersections: fast for thousands of grids."""
+    if len(geoms) < 2:
+        return []
+    arr = np.asarray(geoms, dtype=object)
+    left, right = shapely.STRtree(arr).query(arr, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if not len(left):
+        return []
+    area = shapely.area(shapely.intersection(arr[left], arr[right]))
+    hit = area > AREA_TOLERANCE
+    return sorted(zip(left[hit].tolist(), right[hit].tolist(), strict=True))
+
+
 def check_overlaps(named: list[tuple[str, object]]) -> list[dict]:
     """Pairs of polygons that overlap by more than the tolerance (touching edges are fine)."""
-    if len(named) < 2:
-        return []
-    geoms = [g for _, g in named]
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
     errors = []
-    for i, j in zip(left, right, strict=True):
-        if i < j and geoms[i].intersection(geoms[j]).area > AREA_TOLERANCE:
-            a, b = named[i][0], named[j][0]
-            errors.append(err("geometry", f"网格 {a} 与 {b} 重叠", f"grid {a} overlaps grid {b}", a))
+    for i, j in overlapping_pairs([g for _, g in named]):
+        a, b = named[i][0], named[j][0]
+        errors.append(err("geometry", f"网格 {a} 与 {b} 重叠", f"grid {a} overlaps grid {b}", a))
     return errors
 
 
