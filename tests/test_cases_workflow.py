@@ -456,3 +456,10 @@ def test_workflow_doc_is_generated_from_the_table():
 
     doc = Path(__file__).resolve().parent.parent / "docs" / "case-workflow.md"
     assert doc.read_text(encoding="utf-8") == workflow_markdown(), "run: zhili manage workflow_doc"
+
+
+def test_unsatisfied_on_the_spot_matter_goes_to_dispatch(staff, categories):
+    case = register(staff["grid"], categories, channel="grid")
+    tok = services.act(staff["grid"], case, "resolve_on_spot", {"result": "当场劝解"}).confirmation_token
+    res = services.confirm_by_resident(tok, solved=False, satisfaction="unsatisfied", comment="没解决")
+    assert res.case.state == "accepted" and res.case.lead_unit is None

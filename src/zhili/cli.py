@@ -41,12 +41,22 @@ def _demo_accounts() -> list[dict]:
     return [{"username": n, "role": users[n].role, "scope": users[n].region.code} for n in names if n in users]
 
 
+#: a year of cases for the demo district: the article's 7415 petitions plus other matters
+DEMO_CASES = 8000
+
+
 def _build_demo(scale: str, seed: int, cases: int | None = None) -> None:
+    from zhili.cases.demo import generate_cases
     from zhili.core import demo
 
     result = demo.build_demo(scale=scale, seed=seed, stdout=sys.stdout)
-    counts = {k: v for k, v in result.items() if k != "accounts"}
+    counts = {k: v for k, v in result.items() if k not in ("accounts", "organisations")}
     print("演示数据已生成 / demo data built:", ", ".join(f"{k}={v}" for k, v in counts.items()))
+    n = DEMO_CASES if cases is None else cases
+    if n:
+        print(f"正在生成一年的案件 / generating a year of cases ({n}) …")
+        made = generate_cases(n, seed=seed, stdout=sys.stdout)
+        print("案件 / cases:", ", ".join(f"{k}={v}" for k, v in made.items()))
     _print_accounts(result["accounts"], with_passwords=True)
 
 
@@ -114,11 +124,16 @@ def cmd_demo(args) -> int:
     if args.reset_passwords:
         _print_accounts(demo.reset_demo_passwords(), with_passwords=True)
         return 0
-    if Region.objects.exists():
+    if Region.objects.exists() and args.cases_only is None:
         print("数据库已有区划数据，演示数据只能生成到空数据库中。/ The database already holds regions; "
               "the demo is built only into an empty database (use a new ZHILI_HOME).", file=sys.stderr)
         return 2
-    _build_demo(args.scale, args.seed)
+    if args.cases_only is not None:
+        from zhili.cases.demo import generate_cases
+
+        print(generate_cases(args.cases_only, seed=args.seed, stdout=sys.stdout))
+        return 0
+    _build_demo(args.scale, args.seed, args.cases)
     return 0
 
 
@@ -199,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--scale", choices=["district", "city"], default="district")
     sp.add_argument("--seed", type=int, default=2026)
     sp.add_argument("--reset-passwords", action="store_true", help="give the demo accounts new passwords and print them")
+    sp.add_argument("--cases", type=int, default=None, help="how many cases to generate with the demo (default 8000)")
+    sp.add_argument("--add-cases", dest="cases_only", type=int, default=None, metavar="N",
+                    help="add N more generated cases to an existing demo (bulk path, for benchmarks)")
     sp.set_defaults(func=cmd_demo)
 
     sp = sub.add_parser("worker", help="run background tasks and the periodic sweeps")

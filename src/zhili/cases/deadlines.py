@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar as pycal
 import datetime as dt
 
-from django.db.models import Q
 from django.utils import timezone
 
 from zhili.core import calendar
@@ -30,24 +29,27 @@ def add(start: dt.datetime, value: int, unit: str) -> dt.datetime:
     raise ValueError(f"unknown deadline unit {unit!r}")
 
 
-def policy_for(case: Case) -> DeadlinePolicy | None:
-    """The most specific active policy whose set fields all match the case."""
-    ancestors = [c for c in (case.category_path or "").split("/") if c]
-    qs = DeadlinePolicy.objects.filter(active=True).filter(
-        Q(case_type="") | Q(case_type=case.case_type),
-        Q(tier="") | Q(tier=case.tier),
-        Q(urgency="") | Q(urgency=case.urgency),
-        Q(category__isnull=True) | Q(category__code__in=ancestors or [case.category.code]),
-    ).select_related("category")
+def match_policy(policies, *, case_type: str, tier: str, urgency: str, ancestors: list[str]) -> DeadlinePolicy | None:
+    """The most specific of ``policies`` whose set fields all match (category: the case's or an ancestor)."""
+
+    def fits(p: DeadlinePolicy) -> bool:
+        return ((not p.case_type or p.case_type == case_type) and (not p.tier or p.tier == tier)
+                and (not p.urgency or p.urgency == urgency)
+                and (p.category_id is None or p.category.code in ancestors))
 
     def score(p: DeadlinePolicy):
-        cat_depth = 0
-        if p.category_id:
-            cat_depth = 1 + (ancestors.index(p.category.code) if p.category.code in ancestors else 0)
-        return (cat_depth, bool(p.case_type), bool(p.urgency), bool(p.tier), -p.pk)
+        depth = 1 + ancestors.index(p.category.code) if p.category_id else 0
+        return (depth, bool(p.case_type), bool(p.urgency), bool(p.tier), -p.pk)
 
-    policies = list(qs)
-    return max(policies, key=score) if policies else None
+    found = [p for p in policies if p.active and fits(p)]
+    return max(found, key=score) if found else None
+
+
+def policy_for(case: Case) -> DeadlinePolicy | None:
+    """The policy that applies to a case."""
+    ancestors = [c for c in (case.category_path or "").split("/") if c] or [case.category.code]
+    policies = DeadlinePolicy.objects.filter(active=True).select_related("category")
+    return match_policy(policies, case_type=case.case_type, tier=case.tier, urgency=case.urgency, ancestors=ancestors)
 
 
 def start_clock(case: Case, now: dt.datetime) -> None:

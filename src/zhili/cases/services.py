@@ -557,7 +557,8 @@ def _h_callback(actor, case, f, now, *, via_resident: bool = False):
     case.closed_at = None
     case.result = case.result
     words = f.get("comment") or ""
-    return {"to_state": "handling", "comment": words, "data": {"reopened": True}}
+    # reopened: back to the unit that handled it, or — settled on the spot — to be dispatched properly
+    return {"to_state": "handling" if case.lead_unit_id else "accepted", "comment": words, "data": {"reopened": True}}
 
 
 def _h_archive(actor, case, f, now):

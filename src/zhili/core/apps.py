@@ -8,4 +8,15 @@ class CoreConfig(AppConfig):
     verbose_name = _("Regions, people and reference data")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import signals  # noqa: F401
+
+        post_migrate.connect(_seed_codes, sender=self)
+
+
+def _seed_codes(sender, **kwargs):
+    """Every installation has the shipped code tables; administrators' edits are kept."""
+    from .codes_seed import seed_codes
+
+    seed_codes()
