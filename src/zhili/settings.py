@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "zhili.core",
     "zhili.cases",
+    "zhili.insight",
     "zhili.web",
 ]
 

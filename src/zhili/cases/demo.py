@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.db import transaction
 
@@ -25,7 +25,9 @@ from .models import (
     AgreementFollowUp, Case, CaseCounter, CaseEvent, CaseParty, CaseUnit, DeadlinePolicy, JointMeeting, MediationAgreement,
     MediationSession, RiskAssessment,
 )
-from .services import case_prefix, tokens
+from zhili.insight import rollups
+
+from .services import REPEAT_DAYS, case_prefix, tokens
 
 ROOT_WEIGHTS = {"dispute": 24, "livelihood": 36, "hazard": 15, "city": 12, "labour": 8, "other": 5}
 TYPES_BY_ROOT = {
@@ -154,6 +156,9 @@ def generate_cases(n: int, seed: int = 2026, end: dt.datetime | None = None, dis
     # residents: a pool, some of whom come again and again
     n_res = max(50, int(n * 0.75))
     counts = defaultdict(int)
+    sums: dict = defaultdict(Counter)
+    last_filed: dict = {}
+    ctx.last_filed = last_filed
     with transaction.atomic():
         residents = _make_residents(rng, n_res, ctx)
         created_times = sorted(_working_hour(rng, start_day + dt.timedelta(days=int(rng.random() ** 0.9 * days)))
@@ -203,10 +208,17 @@ def generate_cases(n: int, seed: int = 2026, end: dt.datetime | None = None, dis
                 if ctx.mediator and a.performance_deadline < end.date()])
             JointMeeting.objects.bulk_create(meetings)
             RiskAssessment.objects.bulk_create(risks)
+            for case in cases:
+                if case.state not in ("closed", "archived", "rejected", "merged") and case.due_at and case.due_at < end:
+                    case.was_overdue = True
+                    Case.objects.filter(pk=case.pk).update(was_overdue=True)
+            for k, v in rollups.recount(cases).items():
+                sums[k].update(v)
             done += len(cases)
             counts["events"] += len(events)
             if stdout and n >= 20000:
                 stdout.write(f"  cases: {done}/{n}\n")
+        rollups.add_sums(sums)
         for year, last in year_seq.items():
             CaseCounter.objects.update_or_create(prefix=case_prefix(), year=year, defaults={"last": last})
     return {"cases": n, **dict(counts)}
@@ -247,6 +259,10 @@ def _plan(rng, ctx: _Context, created: dt.datetime, end: dt.datetime, residents,
     number = f"{case_prefix()}{year}-{year_seq[year]:06d}"
     # repeat filers: a few residents file many times
     reporter = residents[int(len(residents) * (rng.random() ** 2.2))] if rng.random() < 0.3 else rng.choice(residents)
+    key = (reporter.pk, root)
+    previous = ctx.last_filed.get(key)
+    is_repeat = previous is not None and created - previous <= dt.timedelta(days=REPEAT_DAYS)
+    ctx.last_filed[key] = created
     subject = rng.choice(SUBJECTS[root])
     d1, d2 = rng.sample(DETAILS, 2)
     desc = f"{subject}，{d1}，{d2}。"
@@ -255,7 +271,7 @@ def _plan(rng, ctx: _Context, created: dt.datetime, end: dt.datetime, residents,
                 lon=round(lon, 6), lat=round(lat, 6), grid_id=grid_id, region_code=code, urgency=urgency, tier=tier,
                 state="registered", confidential=case_type == "report" and rng.random() < 0.5, reporter=reporter,
                 reporter_phone_index=reporter.phone_index, registered_by=ctx.clerk if channel == "window" else None,
-                created_at=created, search_text=ctx.tokens(f"{subject} {desc}"))
+                created_at=created, is_repeat=is_repeat, search_text=ctx.tokens(f"{subject} {desc}"))
     parties = [(reporter, "applicant" if case_type == "dispute" else "reporter")]
     if case_type == "dispute":
         other = rng.choice(residents)
@@ -381,6 +397,7 @@ def _plan(rng, ctx: _Context, created: dt.datetime, end: dt.datetime, residents,
     case.result = "已到现场核实并处理，向当事人反馈"
     case.resolved_at = t
     case.on_time = t <= case.due_at
+    case.was_overdue = not case.on_time
     if case.case_type == "dispute" and plan.get("session") and rng.random() < 0.5 and len(parties) == 2:
         committee = plan["session"].committee
         plan["agreement"] = MediationAgreement(number=f"{number}-调", committee=committee, facts=desc,

@@ -122,6 +122,8 @@ class Case(models.Model):
     rework_count = models.PositiveIntegerField(default=0)
     resolved_in_grid = models.BooleanField(_("resolved inside the grid (事在格里办)"), default=False)
     on_time = models.BooleanField(null=True, blank=True, help_text="result submitted before due_at")
+    was_overdue = models.BooleanField(default=False, help_text="open past its deadline at some time (set by the sweep)")
+    is_repeat = models.BooleanField(default=False, help_text="the reporter filed the same kind of matter within 30 days before")
     master = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases",
                                verbose_name=_("merged into"))
     outcome = models.JSONField(_("mediation outcome"), null=True, blank=True)

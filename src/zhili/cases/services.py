@@ -22,6 +22,8 @@ from zhili.core.errors import Forbidden, Invalid, NotFound
 from zhili.core.models import CodeItem, Organisation, Region, Resident
 from zhili.core.services import find_or_create_resident
 
+from zhili.insight import rollups
+
 from . import deadlines, notify
 from .models import (
     AgreementFollowUp, Case, CaseCounter, CaseEvent, CaseParty, CaseUnit, CaseType, Channel, ConfirmationToken,
@@ -31,6 +33,8 @@ from .selectors import cases_for
 from .workflow import ACTIONS, CLOSED_STATES, Action, FieldSpec
 
 CONFIRM_TTL = dt.timedelta(days=7)
+#: a request by the same resident about the same kind of matter within this many days is a repeat (重复诉求)
+REPEAT_DAYS = 30
 GRID_ROLES = frozenset({"grid_worker", "grid_leader", "grid_instructor", "grid_dept_staff"})
 STOPWORDS = frozenset("的 了 是 在 我 有 和 就 不 人 都 一 一个 上 也 很 到 说 要 去 你 会 着 没有 看 好 自己 这 那 他 她 们 请 反映 问题 情况".split())
 
@@ -160,8 +164,12 @@ def register_case(actor, *, channel: str, case_type: str, category: str, descrip
                 raise Invalid.many([{**e, "field": f"parties.{i}.{e['field']}"} for e in exc.errors]) from exc
             residents.append((res, p))
         reporter = next((r for r, p in residents if p.get("role", "applicant") in ("reporter", "applicant")), residents[0][0])
+        root = _category_path(cat).split("/")[0]
+        is_repeat = Case.objects.filter(reporter_phone_index=reporter.phone_index, category_path__startswith=root,
+                                        created_at__gte=now - dt.timedelta(days=REPEAT_DAYS), created_at__lte=now).exists() \
+            if reporter.phone_index else False
         case = Case.objects.create(
-            number=_next_number(now), channel=channel, case_type=case_type, category=cat, category_path=_category_path(cat),
+            number=_next_number(now), is_repeat=is_repeat, channel=channel, case_type=case_type, category=cat, category_path=_category_path(cat),
             title=(title or description.strip().splitlines()[0])[:120], description=description.strip(), request=request,
             address=address, lon=lon, lat=lat, grid=grid_region, region_code=code, urgency=urgency, tier=tier,
             state="registered", confidential=confidential, reporter=reporter, reporter_phone_index=reporter.phone_index,
@@ -173,6 +181,7 @@ def register_case(actor, *, channel: str, case_type: str, category: str, descrip
             CaseParty(case=case, resident=r, role=p.get("role", "applicant"), gender=p.get("gender", ""))
             for r, p in {(r.pk, p.get("role", "applicant")): (r, p) for r, p in residents}.values()])
         _event(case, actor, "register", "", "registered", data={"channel": channel}, at=now)
+        rollups.apply_change(None, case)
         audit.record(actor, "case.register", case, details={"number": case.number})
         notify.text_resident(case, reporter, f"【诉求受理】您的诉求已登记，编号 {case.number}，可凭编号和手机号查询办理进度。")
     return case
@@ -396,11 +405,13 @@ def act(actor, case: Case | str, action_name: str, data: dict | None = None, *, 
         if errs:
             raise Invalid.many(errs)
         from_state = case.state
+        before = rollups.snapshot(case)
         handler = _HANDLERS[action.name]
         result = handler(actor, case, fields, now) or {}
         to_state = result.pop("to_state", action.target or case.state)
         case.state = to_state
         case.save()
+        rollups.apply_change(before, case)
         ev = _event(case, actor, action.name, from_state, to_state, comment=result.pop("comment", fields.get("comment", "") or fields.get("reason", "")),
                     data=_jsonable({**{k: v for k, v in fields.items() if k not in ("comment",)}, **result.get("data", {})}), at=now)
         audit.record(actor, f"case.{action.name}", case, details={"number": case.number, "from": from_state, "to": to_state,
@@ -533,6 +544,8 @@ def _h_submit_result(actor, case, f, now):
     case.result = f["result"]
     case.resolved_at = now
     case.on_time = case.due_at is None or now <= case.due_at
+    if not case.on_time:
+        case.was_overdue = True
     return {"comment": f["result"]}
 
 
@@ -729,3 +742,18 @@ def find_duplicates(actor, *, category: str = "", lon: float | None = None, lat:
                 if j >= 0.35:
                     add(c, f"内容相似（{j:.0%}）", j)
     return sorted(found.values(), key=lambda x: -x["score"])[:limit]
+
+
+# ---------------------------------------------------------------- the staff inbox
+
+def read_notification(actor, *, notification_id: int):
+    """Mark one of the actor's own notifications read (idempotent); another's is "not found"."""
+    from .models import Notification
+
+    n = Notification.objects.select_related("case").filter(pk=notification_id, user=actor).first()
+    if n is None:
+        raise NotFound("notification")
+    if n.read_at is None:
+        n.read_at = timezone.now()
+        n.save(update_fields=["read_at"])
+    return n

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InsightConfig(AppConfig):
+    name = "zhili.insight"
+    label = "insight"
+    verbose_name = _("Statistics, warnings and analysis")

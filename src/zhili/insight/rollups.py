@@ -1,0 +1,222 @@
+"""Keeping the rollups current. The case services call :func:`track` around every change:
+
+    with rollups.track(case):
+        ... change the case ...
+
+It computes the case's contribution before and after and adds the difference to the rows it
+touches, inside the same transaction. ``contribution`` is the one definition of what a case counts
+for; ``recount`` and ``check`` rebuild the same sums from the cases table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from contextlib import contextmanager
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+
+from zhili.core.calendar import SHANGHAI, working_time_between
+
+from .models import COUNTERS, DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup
+
+DONE = ("closed", "archived")
+NOT_RECEIVED = ("rejected", "merged")
+
+
+def contribution(case) -> dict[str, int]:
+    """What one case adds to the counters of its rows. Formulas of the figures build on these."""
+    c: dict[str, int] = {}
+    if case.state in NOT_RECEIVED:
+        return c
+    c["received"] = 1
+    if case.state in DONE:
+        c["completed"] = 1
+        if case.on_time is not False:
+            c["completed_on_time"] = 1
+    if case.on_time is False or case.was_overdue:
+        c["overdue_ever"] = 1
+    if case.state in DONE and case.resolved_at:
+        start = case.dispatched_at or case.created_at
+        c["handling_seconds"] = int(working_time_between(start, case.resolved_at).total_seconds()) if case.resolved_at > start else 0
+        c["handled"] = 1
+    if case.dispatched_at:
+        c["dispatched"] = 1
+        if case.signed_at and case.sign_due_at and case.signed_at <= case.sign_due_at:
+            c["signed_on_time"] = 1
+    if case.satisfaction:
+        c["callbacks"] = 1
+        c[{"satisfied": "satisfied", "basic": "basic", "unsatisfied": "unsatisfied"}[case.satisfaction]] = 1
+        if case.solved:
+            c["solved"] = 1
+    if case.return_count:
+        c["returned"] = 1
+    if case.extension_count:
+        c["extended"] = 1
+    if case.rework_count:
+        c["reworked"] = 1
+    if case.is_repeat:
+        c["repeat"] = 1
+    if case.resolved_in_grid and case.state in DONE:
+        c["in_grid"] = 1
+    return c
+
+
+def _day(case) -> dt.date:
+    return case.created_at.astimezone(SHANGHAI).date()
+
+
+def keys(case) -> list[tuple[type, dict]]:
+    """The row of each rollup table that this case counts in."""
+    day = _day(case)
+    out = [(DailyStreetRollup, {"day": day, "street_code": case.region_code[:9], "category_id": case.category_id,
+                                "channel": case.channel})]
+    if case.lead_unit_id:
+        out.append((DailyUnitRollup, {"day": day, "unit_id": case.lead_unit_id, "district_code": case.region_code[:6]}))
+    if len(case.region_code) == 15:
+        out.append((MonthlyGridRollup, {"month": day.replace(day=1), "grid_code": case.region_code,
+                                        "category_id": case.category_id}))
+    return out
+
+
+def _apply(model, key: dict, delta: dict[str, int]) -> None:
+    delta = {k: v for k, v in delta.items() if v}
+    if not delta:
+        return
+    updated = model.objects.filter(**key).update(**{k: F(k) + v for k, v in delta.items()})
+    if not updated:
+        with transaction.atomic():  # a savepoint: a concurrent creator wins, then we add
+            try:
+                model.objects.create(**key, **delta)
+                return
+            except IntegrityError:
+                if connection.vendor == "sqlite":
+                    raise
+        model.objects.filter(**key).update(**{k: F(k) + v for k, v in delta.items()})
+
+
+def apply_change(before: tuple | None, after) -> None:
+    """Add ``contribution(after) - contribution(before)`` to the rows of both."""
+    deltas: dict[tuple, Counter] = defaultdict(Counter)
+    if before is not None:
+        b_keys, b_contrib = before
+        for model, key in b_keys:
+            deltas[(model, tuple(sorted(key.items())))].subtract(b_contrib)
+    if after is not None:
+        for model, key in keys(after):
+            deltas[(model, tuple(sorted(key.items())))].update(contribution(after))
+    for (model, key), delta in deltas.items():
+        _apply(model, dict(key), delta)
+
+
+def snapshot(case) -> tuple:
+    return keys(case), contribution(case)
+
+
+@contextmanager
+def track(case):
+    """Around a change of ``case`` (already in the database, or None for a new one)."""
+    before = snapshot(case) if case is not None and case.pk else None
+    holder = {"case": case}
+    yield holder
+    apply_change(before, holder["case"])
+
+
+# ---------------------------------------------------------------- rebuild and check
+
+def recount(cases) -> dict[tuple, Counter]:
+    """The rollup rows that ``cases`` (an iterable) add up to."""
+    sums: dict[tuple, Counter] = defaultdict(Counter)
+    for case in cases:
+        contrib = contribution(case)
+        if not contrib:
+            continue
+        for model, key in keys(case):
+            sums[(model, tuple(sorted(key.items())))].update(contrib)
+    return sums
+
+
+def _stored() -> dict[tuple, Counter]:
+    out: dict[tuple, Counter] = {}
+    for model, key_fields in ((DailyStreetRollup, ("day", "street_code", "category_id", "channel")),
+                              (DailyUnitRollup, ("day", "unit_id", "district_code")),
+                              (MonthlyGridRollup, ("month", "grid_code", "category_id"))):
+        for row in model.objects.values(*key_fields, *COUNTERS).iterator(chunk_size=5000):
+            key = tuple(sorted((k, row[k]) for k in key_fields))
+            counts = Counter({k: row[k] for k in COUNTERS if row[k]})
+            if counts:
+                out[(model, key)] = counts
+    return out
+
+
+def _all_cases():
+    from zhili.cases.models import Case
+
+    return Case.objects.all().iterator(chunk_size=5000)
+
+
+def check() -> list[str]:
+    """Compare the stored rollups with a raw recount; name every row that differs."""
+    want = {k: +v for k, v in recount(_all_cases()).items() if +v}
+    have = _stored()
+    problems = []
+    for k in sorted(set(want) | set(have), key=repr):
+        if want.get(k, Counter()) != have.get(k, Counter()):
+            model, key = k
+            diff = {c: (have.get(k, Counter())[c], want.get(k, Counter())[c]) for c in COUNTERS
+                    if have.get(k, Counter())[c] != want.get(k, Counter())[c]}
+            problems.append(f"{model.__name__} {dict(key)}: stored vs recount {diff}")
+    return problems
+
+
+def add_sums(sums: dict[tuple, Counter]) -> None:
+    """Add recounted sums (e.g. of bulk-loaded cases): bulk insert into empty tables, else row by row."""
+    by_model: dict[type, list] = defaultdict(list)
+    for (model, key), counts in sums.items():
+        by_model[model].append((dict(key), counts))
+    for model, rows in by_model.items():
+        if not model.objects.exists():
+            model.objects.bulk_create([model(**key, **{k: v for k, v in c.items() if v}) for key, c in rows], batch_size=5000)
+        else:
+            for key, c in rows:
+                _apply(model, key, dict(c))
+
+
+@transaction.atomic
+def rebuild() -> dict[str, int]:
+    """Recompute every rollup row from the cases."""
+    sums = recount(_all_cases())
+    by_model: dict[type, list] = defaultdict(list)
+    for (model, key), counts in sums.items():
+        if +counts:
+            by_model[model].append(model(**dict(key), **{k: v for k, v in counts.items() if v}))
+    out = {}
+    for model in (DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup):
+        model.objects.all().delete()
+        model.objects.bulk_create(by_model.get(model, []), batch_size=5000)
+        out[model.__name__] = len(by_model.get(model, []))
+    return out
+
+
+def mark_overdue(now=None, limit: int = 10000) -> int:
+    """Idempotent: flag open cases past their deadline, with their rollup rows, once."""
+    from django.utils import timezone
+
+    from zhili.cases.models import Case
+
+    now = now or timezone.now()
+    n = 0
+    ids = list(Case.objects.filter(state__in=("dispatched", "handling", "returned", "suspended"), due_at__lt=now,
+                                   was_overdue=False).values_list("pk", flat=True)[:limit])
+    for pk in ids:
+        with transaction.atomic():
+            case = Case.objects.select_for_update().filter(pk=pk, was_overdue=False).first()
+            if case is None:
+                continue
+            before = snapshot(case)
+            case.was_overdue = True
+            case.save(update_fields=["was_overdue"])
+            apply_change(before, case)
+            n += 1
+    return n

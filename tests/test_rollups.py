@@ -1,0 +1,86 @@
+"""Rollups stay equal to a raw recount, whatever sequence of case actions happens."""
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from zhili.cases import services
+from zhili.cases.models import Case
+from zhili.core.errors import ZhiliError
+from zhili.insight import rollups
+from zhili.insight.models import DailyStreetRollup, DailyUnitRollup
+
+pytestmark = pytest.mark.django_db
+
+WHO = {"accept": "clerk", "reject": "clerk", "resolve_on_spot": "clerk", "dispatch": "clerk", "transfer": "clerk",
+       "sign": None, "return": None, "progress": None, "record_part": None, "request_extension": None,
+       "decide_extension": "admin", "suspend": "admin", "resume": "admin", "submit_result": None,
+       "check_pass": "clerk", "check_fail": "clerk", "callback": "clerk", "archive": "clerk", "supervise": "admin",
+       "urge": "clerk", "hold_meeting": "admin", "assess_risk": "admin", "record_mediation": "mediator",
+       "record_agreement": "mediator", "mediation_failed": "mediator", "follow_up": "mediator", "merge": "clerk"}
+
+
+def _data(name, hall, draw_bool, master=None):
+    return {
+        "reject": {"reason": "不属于受理范围", "proper_channel": "法院"}, "resolve_on_spot": {"result": "当场解决"},
+        "dispatch": {"lead_unit": hall["zjj"].pk, "cooperating_units": [hall["gaj"].pk]},
+        "transfer": {"lead_unit": hall["rsj"].pk, "reason": "涉及工资"}, "return": {"reason": "非本单位"},
+        "progress": {"comment": "联系当事人"}, "record_part": {"part": "配合"},
+        "request_extension": {"days": 2, "reason": "需鉴定"}, "decide_extension": {"approve": draw_bool},
+        "suspend": {"reason": "等待"}, "submit_result": {"result": "已处理"}, "check_fail": {"reason": "不完整"},
+        "callback": {"solved": draw_bool, "satisfaction": "satisfied" if draw_bool else "unsatisfied"},
+        "supervise": {"card": "yellow", "comment": "抓紧"}, "urge": {"comment": "尽快"},
+        "hold_meeting": {"held_at": "2026-11-20T09:00", "attendees": "各单位", "units": [hall["zjj"].pk],
+                         "decisions": "住建牵头", "lead_unit": hall["zjj"].pk, "deadline": "2026-12-20T18:00"},
+        "assess_risk": {"level": "low", "analysis": "低", "measures": "回访"},
+        "record_mediation": {"held_at": "2026-11-20T10:00", "venue": "和为贵调解室", "parties_present": "双方", "notes": "调解"},
+        "mediation_failed": {"remedies": "诉讼"}, "merge": {"master": master or ""},
+    }.get(name, {})
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(steps=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 30), st.booleans(), st.integers(-20, 40)),
+                      min_size=5, max_size=40))
+def test_rollups_equal_a_raw_recount(staff, hall, categories, steps):
+    tiers = ["simple", "complex", "major"]
+    for i in range(3):
+        services.register_case(staff["clerk"], channel=["window", "phone", "grid"][i], case_type="dispute",
+                               category=categories["neighbour"].code if i % 2 else categories["leak"].code,
+                               description="漏水纠纷", tier=tiers[i], lon=119.105 + i * 0.01, lat=36.705,
+                               parties=[{"name": "张三", "phone": f"1380536000{i}"}, {"name": "李四", "phone": "13905360000", "role": "respondent"}])
+    now0 = dt.datetime(2026, 11, 10, 9, tzinfo=dt.UTC)
+    for case_ix, action_ix, flag, hours in steps:
+        cases = list(Case.objects.order_by("pk"))
+        case = cases[case_ix % len(cases)]
+        unit_staff = {hall["zjj"].pk: staff["zjj"], hall["rsj"].pk: staff["rsj"], hall["gaj"].pk: staff["gaj"]}
+        options = []
+        for who in ("clerk", "admin", "mediator", "zjj", "rsj", "gaj", "zjj_head"):
+            for a in services.available_actions(staff[who], case):
+                options.append((who, a.name))
+        if not options:
+            continue
+        who, name = options[action_ix % len(options)]
+        other = next((c.number for c in cases if c.pk != case.pk and c.state in ("registered", "accepted", "dispatched", "handling")), None)
+        try:
+            services.act(staff[who], case, name, _data(name, hall, flag, other), now=now0 + dt.timedelta(hours=hours * 24))
+        except ZhiliError:
+            pass  # a refused action changes nothing
+        if hours > 30:
+            rollups.mark_overdue(now=now0 + dt.timedelta(days=60))
+    assert rollups.check() == []
+    assert DailyStreetRollup.objects.exists()
+
+
+def test_rebuild_restores_what_was_lost(staff, hall, categories):
+    case = services.register_case(staff["clerk"], channel="window", case_type="dispute", category=categories["leak"].code,
+                                  description="漏水", lon=119.105, lat=36.705, parties=[{"name": "张三", "phone": "13805360001"}])
+    services.act(staff["clerk"], case, "accept")
+    services.act(staff["clerk"], case, "dispatch", {"lead_unit": hall["zjj"].pk})
+    assert rollups.check() == []
+    DailyUnitRollup.objects.all().update(received=99)
+    problems = rollups.check()
+    assert problems and "DailyUnitRollup" in problems[0] and "received" in problems[0]
+    rollups.rebuild()
+    assert rollups.check() == []
