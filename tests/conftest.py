@@ -116,3 +116,14 @@ def categories(db):
         "wages": CodeItem.objects.create(type="case_category", code="T.wages", label="拖欠工资", label_en="Unpaid wages", parent=root),
         "leak": CodeItem.objects.create(type="case_category", code="L.leak", label="房屋漏水", label_en="Leaking roof"),
     }
+
+
+def pytest_collection_modifyitems(config, items):
+    """`slow` tests (city-scale builds, a real server) run unless ZHILI_FAST=1 is set."""
+    import os
+
+    if os.environ.get("ZHILI_FAST"):
+        skip = pytest.mark.skip(reason="ZHILI_FAST=1 skips slow tests")
+        for item in items:
+            if "slow" in item.keywords:
+                item.add_marker(skip)

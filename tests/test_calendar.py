@@ -7,7 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zhili.core import calendar
-from zhili.core.calendar import SHANGHAI, add_working_days, is_workday, working_days_between, working_time_between
+from zhili.core.calendar import (
+    SHANGHAI,
+    add_working_days,
+    is_workday,
+    working_days_between,
+    working_time_between,
+)
 
 
 def at(y, m, d, h=9, mi=0):
