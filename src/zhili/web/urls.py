@@ -1,7 +1,14 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only
+    path("regions/", views.regions, name="regions"),
+    path("regions/<str:code>/", views.region, name="region"),
+    path("organisations/", views.organisations, name="organisations"),
+    path("soon/<slug:key>/", views.soon, name="soon"),
 ]

@@ -1,7 +1,255 @@
+"""Pages of the web shell. Thin: read through the scoped selectors, render a template.
+
+Domain errors become HTTP errors here: ``NotFound`` (missing, or outside the data scope —
+the two look the same on purpose) is a 404, ``Forbidden`` a 403.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from zhili.core import selectors
+from zhili.core.errors import Forbidden, NotFound
+from zhili.core.models import OrgType, RegionLevel
+
+from . import homepage, nav
+
+PAGE_SIZE = 50
+
+
+def domain_errors(view):
+    """Turn the selectors' NotFound / Forbidden into 404 / 403."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(str(exc)) from exc
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+    return wrapper
+
+
+# ---------------------------------------------------------------- login / logout
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": gettext_lazy("Wrong username or password."),
+        "inactive": gettext_lazy("This account is disabled. Ask the security administrator."),
+    }
+
+
+def _cool_off_minutes(request) -> int:
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off(request)
+    return int(cool_off.total_seconds() // 60) if cool_off else 0
+
+
+def lockout_message(request) -> str:
+    minutes = _cool_off_minutes(request)
+    if minutes:
+        return _("Account locked, try again in %(minutes)s minutes") % {"minutes": minutes}
+    return _("Account locked. Ask the security administrator to unlock it.")
+
+
+def render_lockout(request, form=None):
+    """The login page saying that the account is locked (django-axes, HTTP 429)."""
+    # Unbound: validating a bound form here would call authenticate() again.
+    form = form or LoginForm(request, initial={"username": request.POST.get("username", "")})
+    return render(
+        request,
+        "web/login.html",
+        {
+            "form": form,
+            "locked": True,
+            "lockout_message": lockout_message(request),
+            "next": request.POST.get("next", ""),
+        },
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )
+
+
+def axes_lockout(request, original_response=None, credentials=None):
+    """For ``AXES_LOCKOUT_CALLABLE``: answer any lockout (also the admin's login) with our page."""
+    return render_lockout(request)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        request = self.request
+        if getattr(request, "axes_locked_out", False):
+            response = render_lockout(request, form)
+            # Answered here: keep AxesMiddleware from replacing this page by its plain-text message.
+            request.axes_locked_out = False
+            return response
+        context = self.get_context_data(form=form)
+        failures = getattr(request, "axes_failures_since_start", None)
+        if failures:
+            left = settings.AXES_FAILURE_LIMIT - failures
+            if left > 0:
+                context["attempts_left"] = left
+                context["cool_off_minutes"] = int(settings.AXES_COOLOFF_TIME * 60)
+        return self.render_to_response(context)
+
+
+# ---------------------------------------------------------------- home and coming soon
 
 
 @login_required
 def home(request):
-    return HttpResponse("ok")
+    return render(request, "web/home.html", homepage.context(request.user))
+
+
+@login_required
+def soon(request, key: str):
+    entry = nav.item(key)
+    if entry is None or not entry.soon:
+        raise Http404(key)
+    if not entry.visible_to(request.user):
+        raise PermissionDenied(key)
+    return render(request, "web/soon.html", {"entry": entry})
+
+
+# ---------------------------------------------------------------- regions
+
+
+def _level_label(level: str):
+    return RegionLevel(level).label if level in RegionLevel.values else level
+
+
+@login_required
+@domain_errors
+def regions(request):
+    """The account's own scope; with ``?q=`` a search by name or code inside it."""
+    q = request.GET.get("q", "").strip()
+    if q:
+        found = (
+            selectors.regions(request.user)
+            .filter(Q(name__icontains=q) | Q(code__startswith=q))
+            .select_related("parent")[:PAGE_SIZE]
+        )
+        return render(request, "web/region_search.html", {"q": q, "results": found, "limit": PAGE_SIZE})
+    return _region_page(request, request.user.region.code)
+
+
+@login_required
+@domain_errors
+def region(request, code: str):
+    return _region_page(request, code)
+
+
+def _region_page(request, code: str):
+    user = request.user
+    obj = selectors.region(user, code)
+    path = selectors.region_path(user, obj)
+    children = list(selectors.regions(user, parent=obj.code).annotate(n_children=Count("children")))
+    compounds_qs = selectors.compounds(user).filter(region_code__startswith=obj.prefix).select_related("grid")
+    orgs_qs = selectors.organisations(user).filter(region_code__startswith=obj.prefix)
+    map_data = {
+        "region": {"name": obj.name, "geometry": obj.geometry},
+        "children": [
+            {"code": c.code, "name": c.name, "geometry": c.geometry, "url": reverse("region", args=[c.code])}
+            for c in children
+            if c.geometry
+        ],
+    }
+    has_map = bool(obj.geometry or map_data["children"])
+    unmapped = sum(1 for c in children if not c.geometry)
+    return render(
+        request,
+        "web/region.html",
+        {
+            "region": obj,
+            "level_label": _level_label(obj.level),
+            "path": path,
+            "children": children,
+            "child_level_label": homepage.LEVEL_PLURALS.get(children[0].level, "") if children else "",
+            "compounds": compounds_qs[:PAGE_SIZE],
+            "compounds_total": compounds_qs.count(),
+            "organisations": orgs_qs[:PAGE_SIZE],
+            "organisations_total": orgs_qs.count(),
+            "limit": PAGE_SIZE,
+            "map_data": map_data if has_map else None,
+            "unmapped_children": unmapped,
+            "is_own_scope": obj.pk == user.region_id,
+            "can_search": user.region.level != "grid",  # a grid's scope has nothing below it to find
+        },
+    )
+
+
+# ---------------------------------------------------------------- organisations
+
+
+@login_required
+@domain_errors
+def organisations(request):
+    """The organisations of the account's scope, filtered by type, region and name; keyset pages."""
+    user = request.user
+    qs = selectors.organisations(user)
+    org_type = request.GET.get("type", "")
+    if org_type not in OrgType.values:
+        org_type = ""
+    if org_type:
+        qs = qs.filter(org_type=org_type)
+    region_obj = None
+    region_code = request.GET.get("region", "").strip()
+    if region_code:
+        region_obj = selectors.region(user, region_code)
+        qs = qs.filter(region_code__startswith=region_obj.prefix)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(name_en__icontains=q) | Q(code__startswith=q))
+    qs = qs.order_by("org_type", "order", "code")
+    after = request.GET.get("after", "")
+    if after.isdigit():
+        last = qs.filter(pk=int(after)).values("org_type", "order", "code").first()
+        if last:
+            qs = qs.filter(
+                Q(org_type__gt=last["org_type"])
+                | Q(org_type=last["org_type"], order__gt=last["order"])
+                | Q(org_type=last["org_type"], order=last["order"], code__gt=last["code"])
+            )
+    rows = list(qs[: PAGE_SIZE + 1])
+    has_more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    params = request.GET.copy()
+    params.pop("after", None)
+    first_query = params.urlencode()
+    next_query = ""
+    if has_more:
+        params["after"] = str(rows[-1].pk)
+        next_query = params.urlencode()
+    return render(
+        request,
+        "web/organisations.html",
+        {
+            "rows": rows,
+            "types": OrgType.choices,
+            "type": org_type,
+            "q": q,
+            "region_filter": region_obj,
+            "next_query": next_query,
+            "is_continued": bool(after),
+            "first_query": first_query,
+        },
+    )

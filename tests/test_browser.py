@@ -1,0 +1,159 @@
+"""A real browser on the web shell: Debian's chromium driven by playwright.
+
+Writes screenshots to docs/screenshots/ (desktop 1366×768 and a 390×844 phone).
+Skips when /usr/bin/chromium or playwright is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the test itself touches the
+# database only through fixtures, between browser calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+PASSWORD = "pass-Word-123"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def log_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/")
+    assert "/login/" in page.url
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].btn-primary")
+    page.wait_for_url(f"{base}/")
+
+
+@pytest.fixture
+def demo_data(users, district):
+    """A little more than the shared fixture: both streets with boundaries, two organisations.
+
+    Made before the browser starts, so that no database connection is opened inside
+    playwright's event loop (it would outlive the test and block dropping the test database).
+    """
+    from zhili.core.models import Organisation, Region
+
+    Region.objects.filter(code="370705002000").update(
+        geometry={
+            "type": "Polygon",
+            "coordinates": [
+                [[119.14, 36.70], [119.16, 36.70], [119.16, 36.715], [119.14, 36.715], [119.14, 36.70]]
+            ],
+        }
+    )
+    Organisation.objects.create(
+        code="HALL-3", name="第三窗口", org_type="window", region=district["district"]
+    )
+    Organisation.objects.create(
+        code="ZJJ",
+        name="住房和城乡建设局",
+        org_type="department",
+        region=district["district"],
+        stationed=True,
+    )
+    return users
+
+
+def test_window_clerk_home_in_chinese_and_english_desktop_and_phone(demo_data, live_server, browser):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    base = live_server.url
+    clerk = demo_data["window_clerk"]
+    errors: list[str] = []
+
+    # desktop, a Chinese browser like the clerk's
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, base, "window_clerk")
+    body = page.inner_text("body")
+    assert "首页" in body
+    assert clerk.display_name in body
+    assert "窗口受理员" in body
+    assert page.is_visible("#sidenav")
+    page.screenshot(path=str(SCREENSHOTS / "home-zh.png"))
+
+    # the region browser: the district with its streets on a map without tiles
+    page.goto(f"{base}/regions/")
+    page.wait_for_selector(".region-map path.leaflet-interactive")
+    assert "东关街道" in page.inner_text("main")
+    assert page.locator(".region-map path.leaflet-interactive").count() >= 2
+    page.screenshot(path=str(SCREENSHOTS / "region.png"), full_page=True)
+
+    # organisations: the type filter swaps the table in place (htmx) and keeps the URL
+    page.goto(f"{base}/organisations/")
+    assert page.locator("#org-results tbody tr").count() == 2
+    page.select_option("#org-type", "department")
+    page.wait_for_url("**/organisations/?type=department**")
+    page.wait_for_function("document.querySelectorAll('#org-results tbody tr').length === 1")
+    assert "住房和城乡建设局" in page.inner_text("#org-results")
+
+    # switch to English
+    page.goto(f"{base}/")
+    page.click(".lang-switch button[value=en]")
+    page.wait_for_load_state()
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    body = page.inner_text("body")
+    assert "Home" in body and "Log out" in body
+    assert "首页" not in body
+    page.screenshot(path=str(SCREENSHOTS / "home-en.png"))
+    context.close()
+
+    # a 390×844 phone: the navigation folds away behind the menu button
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+    )
+    page = phone.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, base, "window_clerk")
+    assert "首页" in page.inner_text("main")
+    nav_box = page.locator("#sidenav").bounding_box()
+    assert nav_box is None or nav_box["x"] + nav_box["width"] <= 1, (
+        "the navigation should be folded on a phone"
+    )
+    no_scroll = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert no_scroll, "the phone page scrolls sideways"
+    page.screenshot(path=str(SCREENSHOTS / "home-phone.png"))
+    page.click(".nav-toggle")
+    page.wait_for_function("document.querySelector('#sidenav').getBoundingClientRect().x >= 0")
+    assert page.is_visible("#sidenav a[data-nav=regions]")
+    page.click("#sidenav a[data-nav=regions]")
+    page.wait_for_url(f"{base}/regions/")
+    assert "东关街道" in page.inner_text("main")
+    phone.close()
+
+    assert not errors, errors
