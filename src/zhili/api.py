@@ -90,9 +90,13 @@ def _http_error(request, exc: HttpError):
 
 
 def _register_routers() -> None:
+    from zhili.cases.api import notifications_router
+    from zhili.cases.api import router as cases_router
     from zhili.core.api import router as core_router
 
     api.add_router("/", core_router)
+    api.add_router("/cases", cases_router)
+    api.add_router("/notifications", notifications_router)
 
 
 _register_routers()

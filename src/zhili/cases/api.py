@@ -17,6 +17,9 @@ Personal data (who sees what):
   name, no phone) from every other role — department handlers and heads above all — in lists,
   in the single case and in duplicate hints, and a phone search by such a role skips
   confidential cases, so a department cannot find out who reported it.
+
+No ``from __future__ import annotations`` here: the action operations are made in a loop and
+django-ninja reads their (local) annotations at runtime.
 """
 
 import base64
@@ -568,11 +571,31 @@ def _phone_index(phone: str) -> str:
 
 # ---------------------------------------------------------------- endpoints: collection
 
+class CaseFilters(Schema):
+    number: _text(30) | None = Field(None, description="exact case number", json_schema_extra={"example": "KW2026-000123"})
+    phone: _text(30) | None = Field(None, description="a resident's phone number", json_schema_extra={"example": "13805361234"})
+    category: _text(40) | None = Field(None, description="category code; includes sub-categories", json_schema_extra={"example": "T"})
+    state: list[StateCode] | None = Field(None, description="one or several states (repeat: ?state=dispatched&state=handling)")
+    lead_unit: int | None = Field(None, ge=1, le=MAX_ID, description="organisation id of the lead unit")
+    region: _text(15) | None = Field(None, description="region code or code prefix inside your scope", json_schema_extra={"example": "370705001000"})
+    created_from: dt.date | None = Field(None, description="registered on or after (Asia/Shanghai)", json_schema_extra={"example": "2026-01-01"})
+    created_to: dt.date | None = Field(None, description="registered on or before (Asia/Shanghai)", json_schema_extra={"example": "2026-12-31"})
+    grid: _text(15) | None = Field(None, description="grid code", json_schema_extra={"example": "370705001001001"})
+    channel: ChannelCode | None = None
+    case_type: CaseTypeCode | None = None
+    tier: TierCode | None = None
+    overdue: bool | None = Field(None, description="true: running past the deadline; false: all others")
+    q: _text(100) | None = Field(None, description="text in the title", json_schema_extra={"example": "漏水"})
+    bucket: BucketCode | None = Field(None, description="one of your to-do buckets (GET /cases/todo)")
+    cursor: _text(200) | None = Field(None, description="next_cursor of the previous page")
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+
+
 _LIST_DOC = """Cases of your data scope, newest first, in keyset pages.
 
 Filters combine with AND. `category` includes its sub-categories; `region` is a region code (or a
 code prefix) inside your scope; `phone` finds the cases of a resident (reporter or party) by the
-blind index of the number — a department role does not find confidential cases this way;
+blind index of the number — only intake staff find confidential cases this way;
 `bucket` is one of your to-do buckets (GET /cases/todo); `created_from`/`created_to` are dates in
 Asia/Shanghai, both inclusive.
 
@@ -582,77 +605,55 @@ Pages: pass `next_cursor` back as `cursor` until it is null. The reporter appear
 
 @router.get("", response={200: CasePage, **ERRORS}, summary="List cases (filters, keyset pages)", description=_LIST_DOC,
             operation_id="cases_list")
-def list_cases(
-    request,
-    number: _text(30) | None = Query(None, description="exact case number", example="KW2026-000123"),
-    phone: _text(30) | None = Query(None, description="a resident's phone number", example="13805361234"),
-    category: _text(40) | None = Query(None, description="category code; includes sub-categories", example="T"),
-    state: list[StateCode] | None = Query(None, description="one or several states (repeat: ?state=dispatched&state=handling)"),
-    lead_unit: int | None = Query(None, ge=1, le=MAX_ID, description="organisation id of the lead unit"),
-    region: _text(15) | None = Query(None, description="region code or code prefix inside your scope",
-                                     example="370705001000"),
-    created_from: dt.date | None = Query(None, description="registered on or after (Asia/Shanghai)", example="2026-01-01"),
-    created_to: dt.date | None = Query(None, description="registered on or before (Asia/Shanghai)", example="2026-12-31"),
-    grid: _text(15) | None = Query(None, description="grid code", example="370705001001001"),
-    channel: ChannelCode | None = Query(None),
-    case_type: CaseTypeCode | None = Query(None),
-    tier: TierCode | None = Query(None),
-    overdue: bool | None = Query(None, description="true: running past the deadline; false: all others"),
-    q: _text(100) | None = Query(None, description="text in the title", example="漏水"),
-    bucket: BucketCode | None = Query(None, description="one of your to-do buckets (GET /cases/todo)"),
-    cursor: _text(200) | None = Query(None, description="next_cursor of the previous page"),
-    limit: int = Query(50, ge=1, le=MAX_LIMIT),
-):
-    actor = request.auth
+def list_cases(request, query: Query[CaseFilters]):
+    # (named `query`: the error handler drops that word from a field's location, so errors name `state.0`, not `f.state.0`)
+    f, actor = query, request.auth
     now = timezone.now()
-    if bucket:
+    if f.bucket:
         buckets = selectors.todo_buckets(actor)
-        if bucket not in buckets:
-            raise Invalid("bucket", "此待办分类不适用于您的角色", f"the bucket {bucket!r} does not apply to your role")
-        qs = buckets[bucket]
+        if f.bucket not in buckets:
+            raise Invalid("bucket", "此待办分类不适用于您的角色", f"the bucket {f.bucket!r} does not apply to your role")
+        qs = buckets[f.bucket]
     else:
         qs = selectors.cases_for(actor)
-    if number:
-        qs = qs.filter(number=number.strip())
-    if phone:
-        idx = _phone_index(phone)
+    if f.number:
+        qs = qs.filter(number=f.number.strip())
+    if f.phone:
+        idx = _phone_index(f.phone)
         qs = qs.filter(Q(reporter_phone_index=idx) | Q(id__in=CaseParty.objects.filter(resident__phone_index=idx).values("case_id")))
-        if not _sees_full_phone(actor):
+        if not _sees_full_phone(actor):  # nobody else may find out who reported a confidential case
             qs = qs.filter(confidential=False)
-    if category:
-        path = _category_path(category.strip())
+    if f.category:
+        path = _category_path(f.category.strip())
         qs = qs.filter(Q(category_path=path) | Q(category_path__startswith=path + "/"))
-    if state:
-        qs = qs.filter(state__in=state)
-    if lead_unit:
-        qs = qs.filter(lead_unit_id=lead_unit)
-    if region:
-        qs = qs.filter(region_code__startswith=_region_prefix(actor, region.strip()))
-    if created_from:
-        qs = qs.filter(created_at__gte=_day_start(created_from, "created_from"))
-    if created_to:
-        if created_from and created_to < created_from:
+    if f.state:
+        qs = qs.filter(state__in=f.state)
+    if f.lead_unit:
+        qs = qs.filter(lead_unit_id=f.lead_unit)
+    if f.region:
+        qs = qs.filter(region_code__startswith=_region_prefix(actor, f.region.strip()))
+    if f.created_from:
+        qs = qs.filter(created_at__gte=_day_start(f.created_from, "created_from"))
+    if f.created_to:
+        if f.created_from and f.created_to < f.created_from:
             raise Invalid("created_to", "结束日期早于开始日期", "created_to is before created_from")
-        qs = qs.filter(created_at__lt=_day_start(created_to, "created_to") + dt.timedelta(days=1))
-    if grid:
-        qs = qs.filter(grid__code=grid.strip())
-    if channel:
-        qs = qs.filter(channel=channel)
-    if case_type:
-        qs = qs.filter(case_type=case_type)
-    if tier:
-        qs = qs.filter(tier=tier)
-    if overdue is not None:
+        qs = qs.filter(created_at__lt=_day_start(f.created_to, "created_to") + dt.timedelta(days=1))
+    if f.grid:
+        qs = qs.filter(grid__code=f.grid.strip())
+    for name in ("channel", "case_type", "tier"):
+        if getattr(f, name):
+            qs = qs.filter(**{name: getattr(f, name)})
+    if f.overdue is not None:
         late = Q(state__in=CLOCK_STATES, due_at__lt=now)
-        qs = qs.filter(late) if overdue else qs.exclude(late)
-    if q and q.strip():
-        qs = qs.filter(title__icontains=q.strip())
-    if cursor:
-        at, pk = _decode_cursor(cursor)
+        qs = qs.filter(late) if f.overdue else qs.exclude(late)
+    if f.q and f.q.strip():
+        qs = qs.filter(title__icontains=f.q.strip())
+    if f.cursor:
+        at, pk = _decode_cursor(f.cursor)
         qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
-    rows = list(qs.select_related(*_RELATED).order_by("-created_at", "-id")[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows = list(qs.select_related(*_RELATED).order_by("-created_at", "-id")[: f.limit + 1])
+    more = len(rows) > f.limit
+    rows = rows[: f.limit]
     return {"items": [_summary(c, actor, now) for c in rows], "next_cursor": _encode_cursor(rows[-1]) if more and rows else None}
 
 
@@ -669,7 +670,18 @@ def create_case(request, payload: CaseIn):
     actor = request.auth
     data = payload.model_dump()
     case = services.register_case(actor, **data)
-    return Status(201, _detail(selectors.case_for(actor, case.number), actor))
+    # not through case_for: whoever registered a case may see it (a clerk may register outside his scope)
+    return Status(201, _detail(Case.objects.select_related(*_RELATED, "handler", "registered_by").get(pk=case.pk), actor))
+
+
+class DuplicateQuery(Schema):
+    category: _text(40) = Field("", json_schema_extra={"example": "T.neighbour"})
+    lon: float | None = Field(None, ge=-180, le=180, json_schema_extra={"example": 119.105})
+    lat: float | None = Field(None, ge=-90, le=90, json_schema_extra={"example": 36.705})
+    phone: _text(30) = Field("", json_schema_extra={"example": "13805361234"})
+    text: _text(2000) = Field("", json_schema_extra={"example": "楼上卫生间漏水，多次协商未果"})
+    days: int = Field(30, ge=1, le=365, description="look back this many days")
+    limit: int = Field(10, ge=1, le=50)
 
 
 _DUP_DOC = """Likely duplicates for the intake form: the same category near the same point (≈500 m) in the
@@ -679,33 +691,25 @@ Only cases of your scope. On a confidential case the same-reporter hint is given
 
 @router.get("/duplicates", response={200: list[DuplicateOut], **ERRORS}, summary="Likely duplicates (查重)",
             description=_DUP_DOC, operation_id="cases_duplicates")
-def duplicates(
-    request,
-    category: _text(40) = Query("", example="T.neighbour"),
-    lon: float | None = Query(None, ge=-180, le=180, example=119.105),
-    lat: float | None = Query(None, ge=-90, le=90, example=36.705),
-    phone: _text(30) = Query("", example="13805361234"),
-    text: _text(2000) = Query("", example="楼上卫生间漏水，多次协商未果"),
-    days: int = Query(30, ge=1, le=365),
-    limit: int = Query(10, ge=1, le=50),
-):
-    actor = request.auth
-    if (lon is None) != (lat is None):
+def duplicates(request, query: Query[DuplicateQuery]):
+    f, actor = query, request.auth
+    if (f.lon is None) != (f.lat is None):
         raise Invalid("lon", "经度和纬度需同时填写", "give both lon and lat")
-    phone = phone.strip()
+    phone = f.phone.strip()
     if phone:
         _phone_index(phone)  # validates
-    found = services.find_duplicates(actor, category=category.strip(), lon=lon, lat=lat, phone=phone, text=text,
-                                     days=days, limit=limit)
+    found = services.find_duplicates(actor, category=f.category.strip(), lon=f.lon, lat=f.lat, phone=phone, text=f.text,
+                                     days=f.days, limit=f.limit)
     now = timezone.now()
     out = []
     for item in found:
-        case, reasons = item["case"], list(item["reasons"])
-        if _withheld(actor, case) and "同一反映人" in reasons:
+        case, reasons, score = item["case"], list(item["reasons"]), item["score"]
+        if _withheld(actor, case) and "同一反映人" in reasons:  # the phone must not point to the reporter
             reasons.remove("同一反映人")
+            score -= 1.0
             if not reasons:
                 continue
-        out.append({"case": _summary(case, actor, now), "reasons": reasons, "score": round(item["score"], 3)})
+        out.append({"case": _summary(case, actor, now), "reasons": reasons, "score": round(score, 3)})
     return out
 
 
@@ -804,10 +808,12 @@ def _register_action(action: Action) -> None:
     model = ACTION_MODELS[action.name]
     needs_body = any(f.required for f in action.fields)
     if needs_body:
-        def view(request, number: CaseNumber = _NUMBER, payload: model = Body(...)):  # type: ignore[valid-type]
+        def view(request, number: CaseNumber = _NUMBER, payload: model = ...):  # type: ignore[valid-type]
             return _perform(request, number, action, payload)
-    else:
-        def view(request, number: CaseNumber = _NUMBER, payload: model = Body(None)):  # type: ignore[valid-type]
+    else:  # nothing required: no body, or {}, will do
+        optional = Body(None)
+
+        def view(request, number: CaseNumber = _NUMBER, payload: model = optional):  # type: ignore[valid-type]
             return _perform(request, number, action, payload)
     view.__name__ = f"case_action_{action.name}"
     router.post(f"/{{number}}/actions/{action.name}", response={200: ActionResultOut, **ERRORS},
