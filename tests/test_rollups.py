@@ -54,7 +54,6 @@ def test_rollups_equal_a_raw_recount(staff, hall, categories, steps):
     for case_ix, action_ix, flag, hours in steps:
         cases = list(Case.objects.order_by("pk"))
         case = cases[case_ix % len(cases)]
-        unit_staff = {hall["zjj"].pk: staff["zjj"], hall["rsj"].pk: staff["rsj"], hall["gaj"].pk: staff["gaj"]}
         options = []
         for who in ("clerk", "admin", "mediator", "zjj", "rsj", "gaj", "zjj_head"):
             for a in services.available_actions(staff[who], case):

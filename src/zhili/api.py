@@ -86,6 +86,8 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if exc.status_code == 400 and "parse" in str(exc).lower():
+        return _errors(request, [{"field": "body", "message": "请求体不是有效的 JSON", "message_en": str(exc)}], 400)
     return _errors(request, [{"field": "", "message": str(exc), "message_en": str(exc)}], exc.status_code)
 
 

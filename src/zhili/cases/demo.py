@@ -19,14 +19,22 @@ from django.db import transaction
 from zhili.core import crypto
 from zhili.core.calendar import SHANGHAI
 from zhili.core.models import CodeItem, Organisation, Region, Resident, User
+from zhili.insight import rollups
 
 from . import deadlines
 from .models import (
-    AgreementFollowUp, Case, CaseCounter, CaseEvent, CaseParty, CaseUnit, DeadlinePolicy, JointMeeting, MediationAgreement,
-    MediationSession, RiskAssessment,
+    AgreementFollowUp,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseParty,
+    CaseUnit,
+    DeadlinePolicy,
+    JointMeeting,
+    MediationAgreement,
+    MediationSession,
+    RiskAssessment,
 )
-from zhili.insight import rollups
-
 from .services import REPEAT_DAYS, case_prefix, tokens
 
 ROOT_WEIGHTS = {"dispute": 24, "livelihood": 36, "hazard": 15, "city": 12, "labour": 8, "other": 5}
@@ -97,12 +105,12 @@ class _Context:
         cats = list(CodeItem.objects.filter(type="case_category", active=True).values_list("id", "code", "parent_id"))
         by_id = {pk: (code, parent) for pk, code, parent in cats}
         children = defaultdict(list)
-        for pk, code, parent in cats:
+        for pk, _code, parent in cats:
             if parent:
                 children[parent].append(pk)
         self.leaves = defaultdict(list)
         self.path = {}
-        for pk, (code, parent) in by_id.items():
+        for pk in by_id:
             chain, node = [], pk
             while node:
                 chain.append(by_id[node][0])

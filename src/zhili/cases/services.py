@@ -21,13 +21,25 @@ from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Forbidden, Invalid, NotFound
 from zhili.core.models import CodeItem, Organisation, Region, Resident
 from zhili.core.services import find_or_create_resident
-
 from zhili.insight import rollups
 
 from . import deadlines, notify
 from .models import (
-    AgreementFollowUp, Case, CaseCounter, CaseEvent, CaseParty, CaseUnit, CaseType, Channel, ConfirmationToken,
-    JointMeeting, MediationAgreement, MediationSession, RiskAssessment, Tier, Urgency,
+    AgreementFollowUp,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseParty,
+    CaseType,
+    CaseUnit,
+    Channel,
+    ConfirmationToken,
+    JointMeeting,
+    MediationAgreement,
+    MediationSession,
+    RiskAssessment,
+    Tier,
+    Urgency,
 )
 from .selectors import cases_for
 from .workflow import ACTIONS, CLOSED_STATES, Action, FieldSpec
@@ -282,7 +294,8 @@ def _unit(v, field: str) -> Organisation:
     if isinstance(v, Organisation):
         org = v
     elif isinstance(v, int) or (isinstance(v, str) and v.isdigit()):
-        org = Organisation.objects.filter(pk=int(v), active=True).first()
+        pk = int(v)
+        org = Organisation.objects.filter(pk=pk, active=True).first() if 0 < pk < 2**31 else None
     elif isinstance(v, str) and v:
         org = Organisation.objects.filter(code=v, active=True).first()
     if org is None:
@@ -354,7 +367,7 @@ def clean_fields(action: Action, data: dict, actor=None) -> dict:
                 v = d
             elif f.kind == "case":
                 v = str(v).strip()
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             bad(f, "格式不正确", "has the wrong format")
             continue
         except Invalid as exc:
