@@ -1,0 +1,3 @@
+"""Office pages of the case lifecycle (filled by zhili.cases.views)."""
+
+urlpatterns: list = []
