@@ -9,7 +9,17 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from . import audit
-from .models import AuditEvent, CalendarOverride, CodeItem, Compound, GridTeamMember, Organisation, Region, Resident, User
+from .models import (
+    AuditEvent,
+    CalendarOverride,
+    CodeItem,
+    Compound,
+    GridTeamMember,
+    Organisation,
+    Region,
+    Resident,
+    User,
+)
 
 admin.site.site_header = _("Zhili back office")
 admin.site.site_title = _("Zhili")

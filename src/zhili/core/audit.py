@@ -10,8 +10,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -27,7 +26,7 @@ def _key() -> bytes:
 
 
 def _canonical(seq: int, at: datetime, actor_id, actor_name, action, object_type, object_id, result, ip, details, prev_hash) -> bytes:
-    payload = [seq, at.astimezone(dt_timezone.utc).isoformat(timespec="microseconds"), actor_id, actor_name, action,
+    payload = [seq, at.astimezone(UTC).isoformat(timespec="microseconds"), actor_id, actor_name, action,
                object_type, object_id, result, ip, details, prev_hash]
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
