@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("cases/", include("zhili.cases.urls")),
+    path("", include("zhili.insight.urls")),
     path("", include("zhili.cases.public_urls")),
     path("", include("zhili.web.urls")),
 ]

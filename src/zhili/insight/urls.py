@@ -1,0 +1,3 @@
+"""Statistics, warnings, analysis and the big screen (zhili.insight.views)."""
+
+urlpatterns: list = []
