@@ -109,7 +109,7 @@ def test_home_shows_real_area_facts_and_plain_placeholders(users):
     )
     assert facts == [("2", "社区"), ("4", "网格"), ("0", "小区"), ("0", "组织机构")]
     assert "待办事项" in html
-    assert "案件办理功能上线后在此显示" in html
+    assert 'data-testid="home-todo"' in html
 
 
 @pytest.mark.django_db
@@ -167,7 +167,7 @@ def test_chinese_first_middleware_ignores_the_browser_language(users, settings):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "url", ["/", "/regions/", "/regions/370705001000/", "/organisations/", "/soon/cases/"]
+    "url", ["/", "/regions/", "/regions/370705001000/", "/organisations/", "/soon/grid/"]
 )
 def test_anonymous_users_are_sent_to_login(url, district):
     response = Client().get(url)
@@ -385,14 +385,13 @@ def test_organisations_pages_by_keyset(users, district, monkeypatch):
 @pytest.mark.django_db
 def test_coming_soon_pages_say_so_plainly(users):
     client = Client()
-    client.force_login(users["window_clerk"])
-    response = client.get("/soon/cases/")
+    client.force_login(users["street_staff"])
+    response = client.get("/soon/grid/")
     assert response.status_code == 200
     assert "此功能将在后续版本提供" in response.content.decode()
     assert client.get("/soon/unknown/").status_code == 404
-    assert client.get("/soon/insight/").status_code == 403  # not the clerk's
-    client.force_login(users["leader"])
-    assert client.get("/soon/screen/").status_code == 200
+    assert client.get("/soon/supervision/").status_code == 403  # not the street's
+    assert client.get("/soon/cases/").status_code == 404  # built: no longer coming soon
 
 
 @pytest.mark.django_db

@@ -124,6 +124,14 @@ def cmd_demo(args) -> int:
     if args.reset_passwords:
         _print_accounts(demo.reset_demo_passwords(), with_passwords=True)
         return 0
+    if args.bulk is not None:
+        from zhili.cases.bulk import bulk_load
+
+        if not Region.objects.exists():
+            result = demo.build_demo(scale=args.scale, seed=args.seed, stdout=sys.stdout)
+            _print_accounts(result["accounts"], with_passwords=True)
+        print(bulk_load(args.bulk, seed=args.seed, stdout=sys.stdout))
+        return 0
     if Region.objects.exists() and args.cases_only is None:
         print("数据库已有区划数据，演示数据只能生成到空数据库中。/ The database already holds regions; "
               "the demo is built only into an empty database (use a new ZHILI_HOME).", file=sys.stderr)
@@ -217,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--cases", type=int, default=None, help="how many cases to generate with the demo (default 8000)")
     sp.add_argument("--add-cases", dest="cases_only", type=int, default=None, metavar="N",
                     help="add N more generated cases to an existing demo (bulk path, for benchmarks)")
+    sp.add_argument("--bulk", type=int, default=None, metavar="N",
+                    help="load N synthetic cases with set-based SQL (millions in minutes, for benchmarks); "
+                         "builds the demo first if the database is empty")
     sp.set_defaults(func=cmd_demo)
 
     sp = sub.add_parser("worker", help="run background tasks and the periodic sweeps")

@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "zhili.web.context.shell",
+                "zhili.cases.context.inbox",
             ],
         },
     },

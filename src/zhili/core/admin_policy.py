@@ -16,6 +16,9 @@ ADMIN_MODELS = {
     "core.auditevent": ("audit.view", None),
     "core.resident": ("resident.view", None),
     "cases.deadlinepolicy": ("code.view", "code.manage"),
+    "insight.warningrule": ("code.view", "code.manage"),
+    "insight.warning": ("dashboard.view", None),
+    "insight.report": ("dashboard.view", None),
 }
 
 

@@ -178,7 +178,7 @@ class User(AbstractUser):
         return self.is_active and (self.is_superuser or _admin_perm(self, perm))
 
     def has_module_perms(self, app_label):
-        return self.is_active and (self.is_superuser or (can(self, "admin.enter") and app_label in ("core", "cases")))
+        return self.is_active and (self.is_superuser or (can(self, "admin.enter") and app_label in ("core", "cases", "insight")))
 
 
 def _admin_perm(user, perm: str) -> bool:

@@ -1,8 +1,9 @@
 """The left navigation tree: every entry, and who sees it, in one place.
 
 An entry is shown when the user's role holds its ``permission`` (asked through
-:func:`zhili.core.policy.can`) or, for capabilities whose permissions do not exist yet,
-when the role's group (``policy.ROLES[role].group``) is in ``groups``. When a capability
+:func:`zhili.core.policy.can`), when the role is one of ``roles`` (the case pages: the roles
+the case selectors and services serve) or, for capabilities whose permissions do not exist
+yet, when the role's group (``policy.ROLES[role].group``) is in ``groups``. When a capability
 is built, give it a permission in ``core.policy`` and replace ``groups`` here by it.
 
 Entries with ``soon=True`` lead to the "coming in a later release" page; nothing behind
@@ -18,10 +19,14 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from zhili.cases.selectors import REGION_ROLES, UNIT_ROLES
+from zhili.cases.workflow import REGISTRARS as INTAKE_ROLES
 from zhili.core.policy import ROLES, can
 
 #: Role groups (policy.ROLES[role].group) that do business work, for the entries below.
 CASE_GROUPS = frozenset({"centre", "hall", "department", "region", "grid", "services"})
+#: roles that handle cases (selectors.cases_for shows them some); a leader only reads them in the search
+CASE_PAGE_ROLES = (UNIT_ROLES | REGION_ROLES) - {"leader"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class NavItem:
     url_name: str = ""  # a built page; "" for a coming-soon entry
     permission: str = ""  # shown if policy.can(user, permission)
     groups: frozenset[str] = frozenset()  # …or if the role's group is one of these
+    roles: frozenset[str] = frozenset()  # …or if the role is one of these
     soon: bool = False
     description: str | Promise = ""  # what the capability will do (coming-soon page)
     url_names: tuple[str, ...] = ()  # further url names that mark this entry active
@@ -40,9 +46,11 @@ class NavItem:
     def visible_to(self, user) -> bool:
         if user is None or not user.is_authenticated or not user.is_active:
             return False
-        if not self.permission and not self.groups:
+        if not self.permission and not self.groups and not self.roles:
             return True
         if self.permission and can(user, self.permission):
+            return True
+        if getattr(user, "role", "") in self.roles:
             return True
         role = ROLES.get(getattr(user, "role", ""))
         return role is not None and role.group in self.groups
@@ -69,15 +77,21 @@ NAV: tuple[NavSection, ...] = (
         (
             NavItem(
                 "cases",
-                _("Cases and disputes"),
-                "inbox",
-                soon=True,
-                groups=CASE_GROUPS,
-                description=_(
-                    "Registering residents' requests, dispatching them to departments, deadlines, "
-                    "mediation, joint meetings, completion and the resident's confirmation."
-                ),
+                _("My to-dos"),
+                "clock",
+                url_name="cases:todo",
+                roles=CASE_PAGE_ROLES,
+                url_names=("cases:todo", "cases:detail", "cases:receipt", "cases:act", "cases:agreement"),
             ),
+            NavItem("case_new", _("Register a request"), "user", url_name="cases:new", roles=INTAKE_ROLES),
+            NavItem(
+                "case_search",
+                _("Case search"),
+                "search",
+                url_name="cases:search",
+                roles=CASE_PAGE_ROLES | {"leader"},
+            ),
+            NavItem("inbox", _("Inbox"), "inbox", url_name="cases:inbox", roles=CASE_PAGE_ROLES),
             NavItem(
                 "grid",
                 _("Grid governance"),
@@ -128,7 +142,8 @@ NAV: tuple[NavSection, ...] = (
                 "insight",
                 _("Analysis and warnings"),
                 "chart",
-                soon=True,
+                url_name="insight:analysis",
+                url_names=("insight:warnings",),
                 permission="dashboard.view",
                 description=_(
                     "Figures with one definition each, early warnings, analysis and the monthly report."
@@ -138,7 +153,7 @@ NAV: tuple[NavSection, ...] = (
                 "screen",
                 _("Command big screen"),
                 "monitor",
-                soon=True,
+                url_name="insight:screen",
                 permission="dashboard.view",
                 description=_(
                     "The big screen of the command hall: the district map, figures and warnings, "
@@ -225,6 +240,6 @@ def active_key(request) -> str:
     if match.url_name == "soon":
         return match.kwargs.get("key", "")
     for i in ITEMS.values():
-        if match.view_name == i.url_name or match.url_name in i.url_names or match.url_name == i.url_name:
+        if match.view_name == i.url_name or match.view_name in i.url_names:
             return i.key
     return ""

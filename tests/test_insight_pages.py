@@ -1,0 +1,224 @@
+"""The analysis page, the warnings page, the exports and the big screen's data, on real cases."""
+
+import datetime as dt
+import io
+
+import pytest
+
+from zhili.cases import services
+from zhili.core.calendar import SHANGHAI
+from zhili.insight import figures as fg
+from zhili.insight.models import Warning, WarningRule
+
+pytestmark = pytest.mark.django_db
+
+NOV = "start=2026-11-01&end=2026-11-30"
+GRID_S1 = "370705001001001"
+GRID_S2 = "370705002001001"
+
+
+def at(month, day, hour=9, minute=0, year=2026):
+    return dt.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def register(staff, cat, when=None, grid=GRID_S1, lon=119.105, lat=36.705, title="", **kw):
+    return services.register_case(staff["clerk"], channel=kw.pop("channel", "window"), case_type="dispute", category=cat.code,
+                                  description=kw.pop("description", "楼上漏水"), title=title, grid=grid, lon=lon, lat=lat, at=when,
+                                  address=kw.pop("address", ""), parties=[{"name": "张三", "phone": "13805360001"}], **kw)
+
+
+@pytest.fixture
+def november(staff, hall, categories):
+    """Four cases in November 2026: three in street 001 (two finished, one open), one in street 002."""
+    a = register(staff, categories["neighbour"], at(11, 2), title="楼道堆物", address="东关街道幸福小区3号楼")
+    services.act(staff["clerk"], a, "resolve_on_spot", {"result": "已调解"}, now=at(11, 2, 10))
+    b = register(staff, categories["leak"], at(11, 3), title="楼道堆物", address="东关街道幸福小区3号楼", channel="phone")
+    services.act(staff["clerk"], b, "accept", now=at(11, 3, 10))
+    services.act(staff["clerk"], b, "dispatch", {"lead_unit": hall["zjj"].pk}, now=at(11, 3, 10))
+    c = register(staff, categories["wages"], at(11, 4), lon=119.135, lat=36.705, grid="370705001002002")
+    d = register(staff, categories["leak"], at(11, 5), grid=GRID_S2, lon=119.145, lat=36.705, title="大虞漏水")
+    return {"a": a, "b": b, "c": c, "d": d}
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_analysis_page_shows_exactly_the_figures(client, staff, november):
+    login(client, staff["leader"])
+    r = client.get(f"/insight/?{NOV}")
+    assert r.status_code == 200
+    html = r.content.decode()
+    f = fg.Filter(staff["leader"], start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
+    figs = fg.figures(f)
+    assert figs.received == 4
+    cards = {c["name"]: c for c in r.context["cards"]}
+    assert cards["received"]["value"] == "4"
+    assert cards["completion_rate"]["value"] == str(figs.completion_rate)
+    assert f'<div class="kpi-value">{figs.completion_rate}</div>' in html
+    assert f'<div class="kpi-value">{figs.on_time_rate}</div>' in html
+    assert f'<div class="kpi-value">{figs.satisfaction_rate}</div>' in html  # "—": no callbacks yet
+    assert str(figs.satisfaction_rate) == "—"
+    assert "环比" in html and "同比" in html
+    assert "下载分析研判报告" in html or "Download analysis report" in html
+    # the charts and tables are there, with the same numbers
+    assert r.context["tables"]["category"].rows[0][1] == max(row.figures.received for row in fg.by_category(f))
+    assert sum(h["n"] for h in r.context["hexes"]) == 4
+    assert ["楼道堆物", 2] in r.context["tables"]["recurring_title"].rows
+
+
+def test_filters_narrow_the_figures(client, staff, november, categories):
+    login(client, staff["leader"])
+    r = client.get(f"/insight/?{NOV}&region=370705002000")
+    assert {c["name"]: c["value"] for c in r.context["cards"]}["received"] == "1"
+    r = client.get(f"/insight/?{NOV}&category=T")
+    f = fg.Filter(staff["leader"], start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30), category="T")
+    assert {c["name"]: c["value"] for c in r.context["cards"]}["received"] == str(fg.figures(f).received) == "2"
+    r = client.get("/insight/?period=last_month")
+    assert r.status_code == 200
+
+
+def test_street_user_sees_only_its_street(client, staff, november):
+    login(client, staff["street"])
+    r = client.get(f"/insight/?{NOV}")
+    assert r.status_code == 200
+    assert {c["name"]: c["value"] for c in r.context["cards"]}["received"] == "3"
+    assert [s["code"] for s in r.context["streets"]] == ["370705001000"]
+    # asking for the other street falls back to its own scope
+    r = client.get(f"/insight/?{NOV}&region=370705002000")
+    assert {c["name"]: c["value"] for c in r.context["cards"]}["received"] == "3"
+    assert sum(h["n"] for h in r.context["hexes"]) == 3
+    data = client.get("/screen/data.json").json()
+    assert all(code.startswith("370705001") for code in data["grids"])
+
+
+@pytest.mark.parametrize("role", ["grid", "clerk", "zjj"])
+def test_other_roles_get_403(client, staff, role):
+    login(client, staff[role])
+    for url in ("/insight/", "/insight/warnings/", "/screen/", "/screen/data.json", f"/insight/export.xlsx?chart=trend&{NOV}",
+                f"/insight/report.docx?{NOV}"):
+        assert client.get(url).status_code == 403, url
+
+
+def test_anonymous_is_sent_to_login(client):
+    r = client.get("/insight/")
+    assert r.status_code == 302 and "/login/" in r["Location"]
+
+
+@pytest.mark.parametrize("chart", ["figures", "trend", "category", "channel", "heat", "units", "satisfaction", "recurring_title",
+                                   "recurring_address", "hex"])
+def test_export_xlsx_opens_with_the_rows(client, staff, november, chart):
+    from openpyxl import load_workbook
+
+    login(client, staff["leader"])
+    r = client.get(f"/insight/export.xlsx?chart={chart}&{NOV}")
+    assert r.status_code == 200
+    ws = load_workbook(io.BytesIO(r.content)).active
+    rows = [[c for c in row] for row in ws.iter_rows(values_only=True)]
+    assert "2026年11月" in rows[0][0]
+    if chart == "category":
+        body = {row[0]: row[1] for row in rows[2:]}
+        assert body == {"矛盾纠纷": 2, "房屋漏水": 2}
+    if chart == "figures":
+        f = fg.Filter(staff["leader"], start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
+        body = {row[0]: row[1] for row in rows[2:]}
+        assert body["受理量"] == "4" and body["办结率"] == str(fg.figures(f).completion_rate)
+    if chart == "trend":
+        assert len(rows) == 2 + 30
+
+
+def test_export_unknown_chart_is_404(client, staff):
+    login(client, staff["leader"])
+    assert client.get("/insight/export.xlsx?chart=nope").status_code == 404
+
+
+def test_report_downloads_and_opens(client, staff, november):
+    from docx import Document
+
+    login(client, staff["leader"])
+    r = client.get(f"/insight/report.docx?{NOV}")
+    assert r.status_code == 200
+    doc = Document(io.BytesIO(r.content))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "分析研判报告" in text and "共受理群众诉求 4 件" in text
+
+
+def test_hex_endpoint_returns_only_in_scope_cases(client, staff, november):
+    import h3
+
+    cell = h3.latlng_to_cell(36.705, 119.145, 8)  # street 002's case
+    login(client, staff["street"])
+    assert client.get(f"/insight/hex/{cell}/?{NOV}").json()["count"] == 0
+    own = h3.latlng_to_cell(36.705, 119.105, 8)
+    data = client.get(f"/insight/hex/{own}/?{NOV}").json()
+    assert {c["number"] for c in data["cases"]} == {november["a"].number, november["b"].number}
+    assert data["cases"][0]["url"].startswith("/cases/")
+    login(client, staff["leader"])
+    assert client.get(f"/insight/hex/{cell}/?{NOV}").json()["cases"][0]["number"] == november["d"].number
+    assert client.get(f"/insight/hex/{'0' * 15}/").status_code == 404
+
+
+def _warning(case, level="red"):
+    rule = WarningRule.objects.get(code="handle-overdue")
+    w = Warning.objects.create(rule=rule, level=level, key=f"case:{case.number}:handle", title=f"{case.number} 已超期",
+                               reason="已超过办理时限2天", region_code=case.region_code, subject_case=case)
+    w.cases.add(case)
+    return w
+
+
+def test_warnings_page_lists_and_acknowledges(client, staff, november):
+    w = _warning(november["b"])
+    login(client, staff["admin"])
+    r = client.get("/insight/warnings/")
+    html = r.content.decode()
+    assert r.status_code == 200
+    assert "已超过办理时限2天" in html and f'href="/cases/{november["b"].number}/"' in html
+    assert '>红</span>' in html
+    r = client.post(f"/insight/warnings/{w.pk}/acknowledge/", {"next": "/insight/warnings/"})
+    assert r.status_code == 302
+    w.refresh_from_db()
+    assert w.state == "acknowledged" and w.acknowledged_by == staff["admin"]
+    assert client.get("/insight/warnings/?state=new").context["items"] == []
+    assert len(client.get("/insight/warnings/?state=acknowledged&level=red").context["items"]) == 1
+    assert client.get("/insight/warnings/?level=yellow").context["items"] == []
+    client.post(f"/insight/warnings/{w.pk}/handle/", {"note": "已督办"})
+    w.refresh_from_db()
+    assert w.state == "handled" and w.note == "已督办"
+
+
+def test_leader_reads_warnings_but_cannot_act(client, staff, november):
+    w = _warning(november["b"])
+    WarningRule.objects.filter(code="handle-overdue").update(recipients=["leader", "centre_admin"])
+    login(client, staff["leader"])
+    r = client.get("/insight/warnings/")
+    assert len(r.context["items"]) == 1 and not r.context["writable"]
+    assert client.post(f"/insight/warnings/{w.pk}/acknowledge/").status_code == 403
+    assert client.get(f"/insight/warnings/{w.pk}/acknowledge/").status_code == 405
+    w.refresh_from_db()
+    assert w.state == "new"
+
+
+def test_screen_data_has_today_month_year_and_grid_colours(client, staff, categories, district):
+    register(staff, categories["leak"])  # now: today's figures
+    login(client, staff["leader"])
+    data = client.get("/screen/data.json").json()
+    today = fg.figures(fg.Filter(staff["leader"], start=dt.datetime.now(SHANGHAI).date(), end=dt.datetime.now(SHANGHAI).date()))
+    assert data["figures"]["today"]["received"] == str(today.received) == "1"
+    assert data["figures"]["month"]["received"] == "1" and data["figures"]["year"]["received"] == "1"
+    assert data["figures"]["today"]["completion_rate"] == str(today.completion_rate)
+    assert data["grids"][GRID_S1]["n"] == 1 and data["grids"][GRID_S1]["colour"] != data["grids"]["370705001001002"]["colour"]
+    assert data["feed"][0]["title"]
+    r = client.get("/screen/")
+    assert r.status_code == 200 and "screen-data" in r.content.decode()
+
+
+def test_screen_works_with_zero_cases(client, staff):
+    login(client, staff["leader"])
+    data = client.get("/screen/data.json").json()
+    assert data["figures"]["today"]["received"] == "0"
+    assert data["figures"]["year"]["completion_rate"] == "—"
+    assert data["feed"] == [] and data["open_total"] == 0
+    assert all(g["n"] == 0 for g in data["grids"].values()) and data["grids"]
+    assert client.get("/screen/").status_code == 200
+    assert client.get("/insight/").status_code == 200
