@@ -96,6 +96,9 @@ def screen_data(staff, hall, categories, district):
             services.act(staff["clerk"], case, "accept", now=when + dt.timedelta(minutes=10))
             services.act(staff["clerk"], case, "dispatch", {"lead_unit": hall["zjj" if i % 2 else "gaj"].pk},
                          now=when + dt.timedelta(minutes=10))
+    from zhili.insight.warnings import seed_rules
+
+    seed_rules()  # an earlier transactional test may have flushed the migration-seeded rules
     rule = WarningRule.objects.get(code="handle-overdue")
     rule.recipients = ["leader", "centre_admin"]
     rule.save()
