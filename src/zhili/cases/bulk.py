@@ -1,10 +1,13 @@
 """Millions of synthetic cases straight into the database, for benchmarks: set-based SQL only.
 
 ``bulk_load(n)`` writes ``n`` cases, one party and a two-step timeline per case, the case
-counters and the rollups, with one ``INSERT … SELECT`` per table and chunk — over
-``generate_series`` on PostgreSQL, over a recursive CTE on SQLite. No Python runs per case:
-Python only fills small lookup tables (grids, case templates, residents, time of day, the
-working-day calendar) and the SQL picks from them with a hash of the row number.
+counters and the rollups, with set-based SQL per chunk — over ``generate_series`` on PostgreSQL
+(one statement: the cases, and from their ``RETURNING`` rows the parties, events and rollup
+contributions), over a recursive CTE on SQLite (one ``INSERT … SELECT`` per table). No Python
+runs per case: Python only fills small lookup tables (grids, case templates, residents, time of
+day, the working-day calendar) and the SQL picks from them with a hash of the row number.
+Chunks are cut at whole days and month starts; on PostgreSQL two connections load them side by
+side. Also ``zhili demo --bulk N``. Figures: docs/performance.md.
 
 What a row gets, from its row number ``i`` (deterministic for a seed, an ``n`` and an ``end``):
 
@@ -34,8 +37,9 @@ filled from :func:`zhili.core.calendar.is_workday` (cumulative working days per 
 so ``rollups.check()`` reports nothing. :func:`rebuild_rollups` recomputes every rollup row the
 same way (for tables too large for :func:`zhili.insight.rollups.rebuild`).
 
-Case numbers continue the :class:`CaseCounter` of each year (7 digits past 999,999); each chunk
-locks its counters and, on PostgreSQL, the case table against other writers.
+Case numbers continue the :class:`CaseCounter` of each year (7 digits past 999,999 — 14
+characters with the prefix ``KW``, the field holds 20): the numbers of the whole load are
+reserved up front, so registrations running at the same time take the ones after them.
 """
 
 from __future__ import annotations
