@@ -13,30 +13,15 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from browserkit import PASSWORD, SCREENSHOTS
 from django.utils import timezone, translation
 
-# Playwright's sync API runs an event loop in this thread; the test touches the database only
-# through fixtures, before the browser starts.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 LOCALE = Path(__file__).resolve().parent.parent / "src" / "zhili" / "locale"
-PASSWORD = "pass-Word-123"
 PROCESSOR = "zhili.cases.context.inbox"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -78,22 +63,6 @@ def office_settings(settings, drafts_catalogue):
         if drafts_catalogue is None:
             pytest.skip("the office translations are not merged and gettext is not installed")
         settings.LOCALE_PATHS = [str(drafts_catalogue)]
-
-
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture

@@ -6,51 +6,11 @@ Writes docs/screenshots/screen.png and docs/screenshots/analysis.png. Skips when
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-PASSWORD = "pass-Word-123"
+from browserkit import SCREENSHOTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/")
-    assert "/login/" in page.url
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].btn-primary")
-    page.wait_for_url(f"{base}/")
 
 
 @pytest.fixture
@@ -62,14 +22,31 @@ def screen_data(staff, hall, categories, district):
     from zhili.core.models import CodeItem, Region
     from zhili.insight.models import Warning, WarningRule
 
-    Region.objects.filter(code="370705002000").update(geometry={"type": "Polygon", "coordinates": [
-        [[119.14, 36.70], [119.16, 36.70], [119.16, 36.715], [119.14, 36.715], [119.14, 36.70]]]})
-    Region.objects.filter(code="370705002001").update(geometry={"type": "Polygon", "coordinates": [
-        [[119.14, 36.70], [119.15, 36.70], [119.15, 36.71], [119.14, 36.71], [119.14, 36.70]]]})
+    Region.objects.filter(code="370705002000").update(
+        geometry={
+            "type": "Polygon",
+            "coordinates": [
+                [[119.14, 36.70], [119.16, 36.70], [119.16, 36.715], [119.14, 36.715], [119.14, 36.70]]
+            ],
+        }
+    )
+    Region.objects.filter(code="370705002001").update(
+        geometry={
+            "type": "Polygon",
+            "coordinates": [
+                [[119.14, 36.70], [119.15, 36.70], [119.15, 36.71], [119.14, 36.71], [119.14, 36.70]]
+            ],
+        }
+    )
     env = CodeItem.objects.create(type="case_category", code="E", label="环境卫生", label_en="Environment")
     cats = [categories["neighbour"], categories["leak"], categories["wages"], env, categories["leak"]]
-    grids = [("370705001001001", 119.103), ("370705001001002", 119.114), ("370705001002001", 119.125),
-             ("370705001002002", 119.136), ("370705002001001", 119.145)]
+    grids = [
+        ("370705001001001", 119.103),
+        ("370705001001002", 119.114),
+        ("370705001002001", 119.125),
+        ("370705001002002", 119.136),
+        ("370705002001001", 119.145),
+    ]
     channels = ["window", "phone", "online", "grid", "phone"]
     titles = ["楼道堆放杂物", "楼上漏水", "工地拖欠工资", "垃圾清运不及时", "小区路灯不亮"]
     now = dt.datetime.now(SHANGHAI)
@@ -79,31 +56,66 @@ def screen_data(staff, hall, categories, district):
     today = now.replace(hour=0, minute=5, second=0, microsecond=0)
     for i in range(26):
         # the last four today, the others spread over the month so far
-        when = (today + dt.timedelta(seconds=max((now - today).total_seconds() - 60, 60) * (i - 21) / 5) if i > 21
-                else start + dt.timedelta(seconds=span * i / 26))
+        when = (
+            today + dt.timedelta(seconds=max((now - today).total_seconds() - 60, 60) * (i - 21) / 5)
+            if i > 21
+            else start + dt.timedelta(seconds=span * i / 26)
+        )
         grid, lon = grids[i % 5 if i % 3 else 0]
         case = services.register_case(
-            staff["clerk"], channel=channels[i % 5], case_type="dispute", category=cats[i % 5].code,
-            description="群众反映" + titles[i % 5], title=titles[i % 5 if i % 4 else 0], grid=grid, lon=lon + (i % 3) * 0.002,
-            lat=36.702 + (i % 4) * 0.002, at=when, address=f"幸福小区{i % 3 + 1}号楼",
-            parties=[{"name": "张三", "phone": f"1380536{i:04d}"}])
+            staff["clerk"],
+            channel=channels[i % 5],
+            case_type="dispute",
+            category=cats[i % 5].code,
+            description="群众反映" + titles[i % 5],
+            title=titles[i % 5 if i % 4 else 0],
+            grid=grid,
+            lon=lon + (i % 3) * 0.002,
+            lat=36.702 + (i % 4) * 0.002,
+            at=when,
+            address=f"幸福小区{i % 3 + 1}号楼",
+            parties=[{"name": "张三", "phone": f"1380536{i:04d}"}],
+        )
         made.append(case)
         if i % 3 == 0:
-            services.act(staff["clerk"], case, "resolve_on_spot", {"result": "已当场解决"}, now=when + dt.timedelta(seconds=20))
-            services.act(staff["clerk"], case, "callback", {"solved": True, "satisfaction": "satisfied" if i % 2 else "basic"},
-                         now=when + dt.timedelta(seconds=40))
+            services.act(
+                staff["clerk"],
+                case,
+                "resolve_on_spot",
+                {"result": "已当场解决"},
+                now=when + dt.timedelta(seconds=20),
+            )
+            services.act(
+                staff["clerk"],
+                case,
+                "callback",
+                {"solved": True, "satisfaction": "satisfied" if i % 2 else "basic"},
+                now=when + dt.timedelta(seconds=40),
+            )
         elif i % 3 == 1:
             services.act(staff["clerk"], case, "accept", now=when + dt.timedelta(minutes=10))
-            services.act(staff["clerk"], case, "dispatch", {"lead_unit": hall["zjj" if i % 2 else "gaj"].pk},
-                         now=when + dt.timedelta(minutes=10))
+            services.act(
+                staff["clerk"],
+                case,
+                "dispatch",
+                {"lead_unit": hall["zjj" if i % 2 else "gaj"].pk},
+                now=when + dt.timedelta(minutes=10),
+            )
     from zhili.insight.warnings import seed_rules
 
     seed_rules()  # an earlier transactional test may have flushed the migration-seeded rules
     rule = WarningRule.objects.get(code="handle-overdue")
     rule.recipients = ["leader", "centre_admin"]
     rule.save()
-    w = Warning.objects.create(rule=rule, level="red", key=f"case:{made[1].number}:handle", title=f"{made[1].number} 已超期：楼上漏水",
-                               reason="已超过办理时限2天", region_code=made[1].region_code, subject_case=made[1])
+    w = Warning.objects.create(
+        rule=rule,
+        level="red",
+        key=f"case:{made[1].number}:handle",
+        title=f"{made[1].number} 已超期：楼上漏水",
+        reason="已超过办理时限2天",
+        region_code=made[1].region_code,
+        subject_case=made[1],
+    )
     w.cases.add(made[1])
     # the expected figures, computed here: no database connection inside playwright's event loop
     from zhili.insight import figures as fg
@@ -111,8 +123,12 @@ def screen_data(staff, hall, categories, district):
     leader, day = staff["leader"], now.date()
     month_end = fg._month_end(start.date())
     return {
-        "cases": made, "start": start.date(), "month_end": month_end,
-        "year": fg.figures(fg.Filter(leader, start=day.replace(month=1, day=1), end=day), with_overdue_now=False),
+        "cases": made,
+        "start": start.date(),
+        "month_end": month_end,
+        "year": fg.figures(
+            fg.Filter(leader, start=day.replace(month=1, day=1), end=day), with_overdue_now=False
+        ),
         "street": fg.figures(fg.Filter(leader, region="370705001000", start=start.date(), end=month_end)),
     }
 
@@ -143,7 +159,9 @@ def test_leader_opens_the_screen_and_the_analysis_page(screen_data, staff, live_
     assert "楼上漏水" in page.inner_text("#s-feed") or "工地拖欠工资" in page.inner_text("#s-feed")
     page.wait_for_function("document.body.dataset.refreshed >= 1", timeout=15000)
     page.wait_for_timeout(600)
-    assert page.evaluate("document.documentElement.scrollWidth <= 1920 && document.documentElement.scrollHeight <= 1080")
+    assert page.evaluate(
+        "document.documentElement.scrollWidth <= 1920 && document.documentElement.scrollHeight <= 1080"
+    )
     page.screenshot(path=str(SCREENSHOTS / "screen.png"))
 
     # the analysis page on her laptop, filtered to street 001

@@ -490,10 +490,7 @@ def test_the_hall_phone_is_the_centre_with_a_phone(district, hall):
 
 # ---------------------------------------------------------------- a real phone browser (writes docs/screenshots/public-*.png)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+from browserkit import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS  # noqa: E402
 
 
 def _phone(p, **kw):
