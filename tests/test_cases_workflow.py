@@ -273,6 +273,14 @@ def test_suspension_stops_the_clock_and_extension_moves_it(staff, hall, categori
     assert c.on_time is False
 
 
+def test_seeded_emergency_policy_signs_in_30_minutes_and_handles_in_2_hours(staff, hall, categories):
+    case = register(staff["clerk"], categories, urgency="emergency", case_type="hazard")
+    services.act(staff["clerk"], case, "accept", now=at(2026, 11, 2, 9))
+    c = services.act(staff["clerk"], case, "dispatch", {"lead_unit": hall["zjj"].pk}, now=at(2026, 11, 2, 9)).case
+    assert c.sign_due_at.astimezone(SHANGHAI) == at(2026, 11, 2, 9, 30)
+    assert c.due_at.astimezone(SHANGHAI) == at(2026, 11, 2, 11)
+
+
 def test_policy_picks_the_most_specific(staff, categories, hall):
     from zhili.cases.deadlines import policy_for
 
@@ -463,3 +471,33 @@ def test_unsatisfied_on_the_spot_matter_goes_to_dispatch(staff, categories):
     tok = services.act(staff["grid"], case, "resolve_on_spot", {"result": "当场劝解"}).confirmation_token
     res = services.confirm_by_resident(tok, solved=False, satisfaction="unsatisfied", comment="没解决")
     assert res.case.state == "accepted" and res.case.lead_unit is None
+
+
+def test_registration_finds_residents_by_phone_and_audits_once(staff, categories, django_assert_max_num_queries):
+    from zhili.core import audit
+
+    first = register(staff["clerk"], categories)
+    # the applicant again, and a respondent given twice with the same number in other spellings
+    with django_assert_max_num_queries(20):  # one statement per row written, no per-party round trips
+        again = register(staff["clerk"], categories, parties=[
+            {"name": "张秀英", "phone": "138-0536-1234", "role": "applicant"},
+            {"name": "赵六", "phone": "15005360000", "role": "respondent"},
+            {"name": "赵六", "phone": "150 0536 0000", "role": "reporter"}])
+    assert again.reporter_id == first.reporter_id and again.is_repeat
+    assert Resident.objects.count() == 3
+    assert sorted(again.parties.values_list("role", flat=True)) == ["applicant", "reporter", "respondent"]
+    ev = AuditEvent.objects.get(action="case.register", object_id=str(again.pk))
+    new = Resident.objects.get(name="赵六")
+    assert f'"residents_created": [{new.pk}]' in ev.details
+    assert AuditEvent.objects.filter(object_id=str(again.pk)).count() == 1
+    assert audit.verify().ok
+
+
+def test_a_category_switched_off_is_refused_at_once(staff, categories):
+    register(staff["clerk"], categories)  # fills the category cache
+    leak = categories["leak"]
+    leak.active = False
+    leak.save()
+    with pytest.raises(Invalid) as e:
+        register(staff["clerk"], categories, category="L.leak")
+    assert e.value.errors[0]["field"] == "category"

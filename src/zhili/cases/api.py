@@ -38,7 +38,7 @@ from zhili.core.errors import Invalid, NotFound
 from zhili.core.models import CodeItem, Region
 
 from . import deadlines, notify, selectors, services
-from .models import Case, CaseEvent, CaseParty, CaseType, Channel, Notification, PartyRole, Tier, Urgency
+from .models import Case, CaseEvent, CaseType, Channel, Notification, PartyRole, Tier, Urgency
 from .workflow import ACTIONS, CLOCK_STATES, STATES, Action, FieldSpec
 
 router = Router(tags=["cases"])
@@ -620,7 +620,7 @@ def list_cases(request, query: Query[CaseFilters]):
         qs = qs.filter(number=f.number.strip())
     if f.phone:
         idx = _phone_index(f.phone)
-        qs = qs.filter(Q(reporter_phone_index=idx) | Q(id__in=CaseParty.objects.filter(resident__phone_index=idx).values("case_id")))
+        qs = selectors.with_phone(qs, idx)
         if not _sees_full_phone(actor):  # nobody else may find out who reported a confidential case
             qs = qs.filter(confidential=False)
     if f.category:

@@ -381,7 +381,7 @@ def _case_insert(sql: _Sql, h: _Hash, *, lo: int, hi: int, n: int, start: int, e
     def due(v: str, u: str, w: str) -> str:  # deadlines.add(d, v, u); w: the working day it falls on
         wd = (f"(CASE WHEN c1.w = 1 AND (s.d + {OFFSET_S}) % {DAY_S} > 0 "
               f"THEN {w}.day * {DAY_S} + (s.d + {OFFSET_S}) % {DAY_S} ELSE ({w}.day + 1) * {DAY_S} END - {OFFSET_S})")
-        return (f"(CASE {u} WHEN 'h' THEN s.d + {v} * 3600 WHEN 'd' THEN s.d + {v} * {DAY_S} "
+        return (f"(CASE {u} WHEN 'mi' THEN s.d + {v} * 60 WHEN 'h' THEN s.d + {v} * 3600 WHEN 'd' THEN s.d + {v} * {DAY_S} "
                 f"WHEN 'm' THEN s.d + {v} * 30 * {DAY_S} ELSE {wd} END)")
 
     def wd_join(alias: str, v: str) -> str:

@@ -13,7 +13,9 @@ from .models import Case, DeadlinePolicy
 
 
 def add(start: dt.datetime, value: int, unit: str) -> dt.datetime:
-    """start + value units: h natural hours, d natural days, wd working days, m calendar months."""
+    """start + value units: mi natural minutes, h natural hours, d natural days, wd working days, m calendar months."""
+    if unit == "mi":
+        return start + dt.timedelta(minutes=value)
     if unit == "h":
         return start + dt.timedelta(hours=value)
     if unit == "d":
@@ -116,7 +118,7 @@ def humanise(delta: dt.timedelta | None) -> tuple[str, str]:
 DEFAULT_POLICIES = [
     dict(name="一般诉求 7 天", handle_value=7, handle_unit="d", sign_value=1, sign_unit="wd", extension_max_value=7,
          source="北京12345服务与管理规范(征求意见稿) ordinary 7 d [V]"),
-    dict(name="紧急诉求 2 小时", urgency="emergency", handle_value=2, handle_unit="h", sign_value=30, sign_unit="h",
+    dict(name="紧急诉求 2 小时", urgency="emergency", handle_value=2, handle_unit="h", sign_value=30, sign_unit="mi",
          source="domain.md §4 emergency feedback 2 h [V]"),
     dict(name="急迫诉求（水电气热）24 小时", urgency="urgent", handle_value=24, handle_unit="h", sign_value=2, sign_unit="h",
          source="domain.md §4 time-critical 24 h [V]"),

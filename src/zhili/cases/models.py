@@ -66,7 +66,7 @@ class Case(models.Model):
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     case_type = models.CharField(_("type"), max_length=12, choices=CaseType.choices)
     category = models.ForeignKey(CodeItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("category"),
-                                 limit_choices_to={"type": "case_category"})
+                                 limit_choices_to={"type": "case_category"}, db_index=False)  # (category, created_at)
     category_path = models.CharField(max_length=200, blank=True, help_text="category codes from the root, '/'-joined")
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("what happened"))
@@ -79,14 +79,14 @@ class Case(models.Model):
                                    help_text="grid code, or the most precise region known: the data scope key")
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     tier = models.CharField(_("tier"), max_length=8, choices=Tier.choices, default=Tier.SIMPLE)
-    state = models.CharField(_("state"), max_length=12, db_index=True)
+    state = models.CharField(_("state"), max_length=12)  # leads two indexes below
     confidential = models.BooleanField(_("reporter kept confidential (举报人保密)"), default=False)
     reporter = models.ForeignKey(Resident, null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
                                  verbose_name=_("reporter"))
-    reporter_phone_index = models.CharField(max_length=32, blank=True, db_index=True)
+    reporter_phone_index = models.CharField(max_length=32, blank=True)  # indexed below (no LIKE index)
 
     lead_unit = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="led_cases",
-                                  verbose_name=_("lead unit"))
+                                  verbose_name=_("lead unit"), db_index=False)  # (lead_unit, state, due_at)
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="handled_cases", verbose_name=_("handler"))
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -95,7 +95,7 @@ class Case(models.Model):
     dispatched_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="dispatched_cases")
 
-    created_at = models.DateTimeField(_("registered at"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)  # (-created_at, -id)
     accepted_at = models.DateTimeField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
@@ -135,7 +135,12 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["region_code", "-created_at"], name="case_region_created"),
             models.Index(fields=["lead_unit", "state", "due_at"], name="case_unit_state_due"),
-            models.Index(fields=["state", "due_at"], name="case_state_due"),
+            # the to-do counts: a bucket's state in a region (or registered by me), and the
+            # deadline buckets, answered from the index alone
+            models.Index(fields=["state", "region_code", "registered_by"], name="case_state_region",
+                         opclasses=["text_ops", "varchar_pattern_ops", "int8_ops"]),
+            models.Index(fields=["state", "due_at"], name="case_state_due", include=["region_code", "registered_by"]),
+            models.Index(fields=["reporter_phone_index", "created_at"], name="case_reporter_phone"),
             models.Index(fields=["category", "created_at"], name="case_category_created"),
             models.Index(fields=["-created_at", "-id"], name="case_created_id"),
         ]
@@ -225,7 +230,8 @@ class DeadlinePolicy(models.Model):
     """How long a case may take: matched on type, category, tier and urgency (blank = any).
     The most specific matching policy wins."""
 
-    UNITS = [("h", _("natural hours")), ("d", _("natural days")), ("wd", _("working days")), ("m", _("months"))]
+    UNITS = [("mi", _("natural minutes")), ("h", _("natural hours")), ("d", _("natural days")), ("wd", _("working days")),
+             ("m", _("months"))]
     name = models.CharField(_("name"), max_length=80)
     case_type = models.CharField(max_length=12, choices=CaseType.choices, blank=True)
     category = models.ForeignKey(CodeItem, null=True, blank=True, on_delete=models.CASCADE, related_name="+",

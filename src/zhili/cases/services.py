@@ -8,19 +8,21 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import time
 from dataclasses import dataclass
 
 import jieba
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from zhili.core import audit, crypto, geo
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Forbidden, Invalid, NotFound
-from zhili.core.models import CodeItem, Organisation, Region, Resident
-from zhili.core.services import find_or_create_resident
+from zhili.core.models import CodeItem, Organisation, Region
+from zhili.core.services import resolve_residents
 from zhili.insight import rollups
 
 from . import deadlines, notify
@@ -61,13 +63,21 @@ def tokens(text: str) -> list[str]:
 
 
 def _next_number(now: dt.datetime) -> str:
+    """The next number of the year: one ``UPDATE … RETURNING`` on the year's counter row, which
+    stays locked until the commit (so it is taken late in a registration, see ``register_case``)."""
     year = now.astimezone(SHANGHAI).year
     prefix = case_prefix()
-    counter, _ = CaseCounter.objects.get_or_create(prefix=prefix, year=year)
-    counter = CaseCounter.objects.select_for_update().get(pk=counter.pk)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{prefix}{year}-{counter.last:06d}"
+    qn = connection.ops.quote_name
+    sql = (f"UPDATE {qn(CaseCounter._meta.db_table)} SET {qn('last')} = {qn('last')} + 1 "
+           f"WHERE {qn('prefix')} = %s AND {qn('year')} = %s RETURNING {qn('last')}")
+    with connection.cursor() as cur:
+        cur.execute(sql, [prefix, year])
+        row = cur.fetchone()
+        if row is None:  # the year's first case
+            CaseCounter.objects.get_or_create(prefix=prefix, year=year)
+            cur.execute(sql, [prefix, year])
+            row = cur.fetchone()
+    return f"{prefix}{year}-{row[0]:06d}"
 
 
 def _actor_name(actor) -> tuple[str, str]:
@@ -95,31 +105,68 @@ class PartyIn:
     gender: str = ""
 
 
-def _category(code: str) -> CodeItem:
-    cat = CodeItem.objects.filter(type="case_category", code=code, active=True).select_related("parent__parent").first()
-    if cat is None:
+#: categories are read from a per-process cache, refreshed at least this often (a
+#: category edited in the admin of this process is seen at once: see ``_codes_changed``)
+CACHE_SECONDS = 60.0
+_cache: dict = {}
+
+
+def _codes_changed(sender, instance=None, **kwargs):
+    if instance is None or instance.type == "case_category":
+        _cache.pop("categories", None)
+
+
+post_save.connect(_codes_changed, sender=CodeItem, dispatch_uid="cases.categories")
+post_delete.connect(_codes_changed, sender=CodeItem, dispatch_uid="cases.categories.delete")
+post_migrate.connect(_codes_changed, dispatch_uid="cases.categories.migrate")  # also after a flush (code tables seeded again)
+
+
+def _categories() -> dict[str, tuple[int, str]]:
+    """code → (id, path such as ``T/T.neighbour``) of every active case category."""
+    hit = _cache.get("categories")
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    rows = {pk: (code, parent, active) for pk, code, parent, active in
+            CodeItem.objects.filter(type="case_category").values_list("id", "code", "parent_id", "active")}
+
+    def path(pk: int) -> str:
+        chain, seen = [], 0
+        while pk in rows and seen < 20:
+            chain.append(rows[pk][0])
+            pk, seen = rows[pk][1], seen + 1
+        return "/".join(reversed(chain))
+
+    out = {code: (pk, path(pk)) for pk, (code, _p, active) in rows.items() if active}
+    _cache["categories"] = (time.monotonic(), out)
+    return out
+
+
+def _category(code: str) -> tuple[int, str]:
+    """(id, path) of an active case category."""
+    hit = _categories().get(code)
+    if hit is None:
         raise Invalid("category", f"类别“{code}”不存在", f"unknown category {code!r}")
-    return cat
+    return hit
 
 
-def _category_path(cat: CodeItem) -> str:
-    chain, node = [], cat
-    while node is not None:
-        chain.append(node.code)
-        node = node.parent
-    return "/".join(reversed(chain))
+def _grid_id(code: str) -> int | None:
+    """The id of the grid with this code (read each time: grids may be deleted and imported again
+    without the signals that would empty a cache)."""
+    return Region.objects.filter(code=code, level="grid").values_list("id", flat=True).first()
 
 
-def _locate(actor, lon, lat, grid_code) -> Region | None:
+def _locate(actor, lon, lat, grid_code) -> tuple[int, str] | None:
+    """(id, code) of the case's grid: the one given, or the one the point lies in."""
     if grid_code:
-        grid = Region.objects.filter(code=grid_code, level="grid").first()
-        if grid is None:
+        pk = _grid_id(grid_code)
+        if pk is None:
             raise Invalid("grid", f"网格 {grid_code} 不存在", f"grid {grid_code} does not exist")
-        return grid
+        return pk, grid_code
     if lon is None or lat is None:
         return None
     code = geo.locate_grid(lon, lat)
-    return Region.objects.filter(code=code).first() if code else None
+    pk = _grid_id(code) if code else None
+    return (pk, code) if pk is not None else None
 
 
 def register_case(actor, *, channel: str, case_type: str, category: str, description: str, title: str = "",
@@ -156,59 +203,54 @@ def register_case(actor, *, channel: str, case_type: str, category: str, descrip
             errors.append({"field": f"parties.{i}.role", "message": "当事人角色无效", "message_en": "role must be applicant, respondent or reporter"})
     if errors:
         raise Invalid.many(errors)
-    cat = _category(category)
+    cat_id, cat_path = _category(category)
     now = at or timezone.now()
+    grid = _locate(actor, lon, lat, grid)
+    code = grid[1] if grid else (region_code or (actor.region.code if actor is not None else ""))
+    if not code:
+        raise Invalid("lon", "请在地图上标出位置或选择网格", "give a point or a grid")
+    if actor is not None and not actor.is_superuser and not code.startswith(actor.scope_prefix) \
+            and actor.role not in ("window_clerk", "centre_admin"):
+        raise Invalid("grid", "该位置不在您的管辖范围内", "the place lies outside your region")
+    search_text = " ".join(tokens(f"{title} {description}"))
+    # The order keeps the locks short: reads and the rows only this case touches first; the
+    # shared rows (rollups, the year's counter, the audit head) last, each held until the commit.
     with transaction.atomic():
-        grid_region = _locate(actor, lon, lat, grid)
-        code = grid_region.code if grid_region else (region_code or (actor.region.code if actor is not None else ""))
-        if not code:
-            raise Invalid("lon", "请在地图上标出位置或选择网格", "give a point or a grid")
-        if actor is not None and not actor.is_superuser and not code.startswith(actor.scope_prefix) \
-                and actor.role not in ("window_clerk", "centre_admin"):
-            raise Invalid("grid", "该位置不在您的管辖范围内", "the place lies outside your region")
-        residents = []
-        for i, p in enumerate(parties):
-            try:
-                res = find_or_create_resident(actor, name=p["name"], phone=p.get("phone", ""),
-                                              id_number=p.get("id_number", ""), region_code=code) \
-                    if actor is not None else _public_resident(p, code)
-            except Invalid as exc:
-                raise Invalid.many([{**e, "field": f"parties.{i}.{e['field']}"} for e in exc.errors]) from exc
-            residents.append((res, p))
+        people = [{"name": p["name"], "phone": p.get("phone", ""), "id_number": "" if actor is None else p.get("id_number", ""),
+                   "address": ""} for p in parties]
+        found, created = resolve_residents(actor, people, region_code=code, field=lambda i, f: f"parties.{i}.{f}")
+        residents = list(zip(found, parties, strict=True))
         reporter = next((r for r, p in residents if p.get("role", "applicant") in ("reporter", "applicant")), residents[0][0])
-        root = _category_path(cat).split("/")[0]
+        root = cat_path.split("/")[0]
         is_repeat = Case.objects.filter(reporter_phone_index=reporter.phone_index, category_path__startswith=root,
                                         created_at__gte=now - dt.timedelta(days=REPEAT_DAYS), created_at__lte=now).exists() \
-            if reporter.phone_index else False
-        case = Case.objects.create(
-            number=_next_number(now), is_repeat=is_repeat, channel=channel, case_type=case_type, category=cat, category_path=_category_path(cat),
+            if reporter.phone_index and all(r is not reporter for r in created) else False
+        case = Case(
+            is_repeat=is_repeat, channel=channel, case_type=case_type, category_id=cat_id, category_path=cat_path,
             title=(title or description.strip().splitlines()[0])[:120], description=description.strip(), request=request,
-            address=address, lon=lon, lat=lat, grid=grid_region, region_code=code, urgency=urgency, tier=tier,
+            address=address, lon=lon, lat=lat, grid_id=grid[0] if grid else None, region_code=code, urgency=urgency, tier=tier,
             state="registered", confidential=confidential, reporter=reporter, reporter_phone_index=reporter.phone_index,
             registered_by=actor if actor is not None else None,
-            registered_org=actor.organisation if actor is not None and actor.organisation_id else None,
-            created_at=now, search_text=" ".join(tokens(f"{title} {description}")),
+            registered_org_id=actor.organisation_id if actor is not None else None,
+            created_at=now, search_text=search_text,
         )
+        rollups.apply_change(None, case)
+        case.number = _next_number(now)
+        case.save(force_insert=True)
         CaseParty.objects.bulk_create([
             CaseParty(case=case, resident=r, role=p.get("role", "applicant"), gender=p.get("gender", ""))
             for r, p in {(r.pk, p.get("role", "applicant")): (r, p) for r, p in residents}.values()])
         _event(case, actor, "register", "", "registered", data={"channel": channel}, at=now)
-        rollups.apply_change(None, case)
-        audit.record(actor, "case.register", case, details={"number": case.number})
         notify.text_resident(case, reporter, f"【诉求受理】您的诉求已登记，编号 {case.number}，可凭编号和手机号查询办理进度。")
+        details = {"number": case.number}
+        if created:
+            details["residents_created"] = [r.pk for r in created]
+        audit.record(actor, "case.register", case, details=details)
     return case
 
 
 _REGISTER_ROLES = frozenset({"window_clerk", "centre_admin", "street_staff", "community_staff", "grid_worker", "grid_leader",
                              "grid_instructor", "grid_dept_staff", "mediator"})
-
-
-def _public_resident(p: dict, code: str) -> Resident:
-    norm = crypto.normalise(p.get("phone", ""))
-    if not (norm.isdigit() and 7 <= len(norm) <= 15):
-        raise Invalid("phone", "电话号码格式不正确", "the phone number is not valid")
-    found = Resident.objects.filter(phone_index=crypto.blind_index(norm, "phone")).order_by("id").first()
-    return found or Resident.objects.create(name=p["name"].strip(), phone=norm, region_code=code)
 
 
 def file_public_request(**kwargs) -> Case:

@@ -40,7 +40,6 @@ from .models import (
     Attachment,
     Case,
     CaseEvent,
-    CaseParty,
     Channel,
     Notification,
     PartyRole,
@@ -310,12 +309,7 @@ def _phone_cases(user, phone: str):
     if not (norm.isascii() and norm.isdigit() and 7 <= len(norm) <= 15):
         return None
     idx = crypto.blind_index(norm, "phone")
-    from django.db.models import Q
-
-    qs = selectors.cases_for(user).filter(
-        Q(reporter_phone_index=idx)
-        | Q(id__in=CaseParty.objects.filter(resident__phone_index=idx).values("case_id"))
-    )
+    qs = selectors.with_phone(selectors.cases_for(user), idx)
     if not sees_full_phone(user):
         qs = qs.filter(confidential=False)
     return qs

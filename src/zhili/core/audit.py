@@ -39,14 +39,17 @@ def row_hash(ev: AuditEvent) -> str:
 
 def record(actor, action: str, obj=None, *, result: str = "ok", details: dict | None = None,
            object_type: str = "", object_id: str = "", ip: str = "") -> AuditEvent:
-    """Append one audit row. Call inside the transaction that makes the change."""
+    """Append one audit row. Call inside the transaction that makes the change, as its last write
+    if it can: the chain's head row stays locked from here to the commit, so every writer in the
+    system queues behind it for that long (one row per action, not one per record touched)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-    with transaction.atomic():
-        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    # no savepoint: a failure here fails the caller's whole transaction anyway
+    with transaction.atomic(savepoint=False):
+        head = AuditHead.objects.select_for_update().only("seq", "hash").filter(pk=1).first()
         if head is None:
-            head = AuditHead.objects.create(pk=1, seq=0, hash=GENESIS)
+            AuditHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS})
             head = AuditHead.objects.select_for_update().get(pk=1)
         ev = AuditEvent(
             seq=head.seq + 1,

@@ -110,19 +110,49 @@ def set_calendar_override(actor, *, date: dt.date, is_workday: bool, name: str =
 def find_or_create_resident(actor, *, name: str, phone: str, id_number: str = "", region_code: str = "",
                             address: str = "") -> Resident:
     """The resident with this phone number (blind index), or a new one."""
-    _require(actor, "resident.manage")
-    norm = crypto.normalise(phone)
-    if not (norm.isdigit() and 7 <= len(norm) <= 15):
-        raise Invalid("phone", "电话号码格式不正确", "the phone number is not valid")
-    if id_number and not validation.valid_id_number(id_number):
-        raise Invalid("id_number", "身份证号码校验不通过", "the ID number fails its checksum")
-    found = Resident.objects.filter(phone_index=crypto.blind_index(norm, "phone")).order_by("id").first()
-    if found:
-        return found
-    res = Resident.objects.create(name=name.strip(), phone=norm, id_number=crypto.normalise(id_number),
-                                  region_code=region_code, address=address)
-    audit.record(actor, "resident.create", res)
+    (res,), created = resolve_residents(actor, [{"name": name, "phone": phone, "id_number": id_number, "address": address}],
+                                        region_code=region_code, field=lambda i, f: f)
+    if created:
+        audit.record(actor, "resident.create", res)
     return res
+
+
+def resolve_residents(actor, people: list[dict], *, region_code: str = "", field=lambda i, f: f"{i}.{f}") -> tuple[list[Resident], list[Resident]]:
+    """The resident of each entry (``name``, ``phone``, optional ``id_number``, ``address``), found
+    by the phone number's blind index; the missing ones are created with one INSERT. Returns
+    (one resident per entry, the created ones); the caller writes the audit row of its action
+    (naming the created ones). Every entry is checked first: ``field(i, name)`` names a bad field.
+    ``actor`` None: a resident filing on the public page (no permission to check)."""
+    if actor is not None:
+        _require(actor, "resident.manage")
+    errors, norms = [], []
+    for i, p in enumerate(people):
+        norm = crypto.normalise(p.get("phone", ""))
+        if not (norm.isdigit() and 7 <= len(norm) <= 15):
+            errors.append({"field": field(i, "phone"), "message": "电话号码格式不正确", "message_en": "the phone number is not valid"})
+        idn = p.get("id_number") or ""
+        if idn and not validation.valid_id_number(idn):
+            errors.append({"field": field(i, "id_number"), "message": "身份证号码校验不通过", "message_en": "the ID number fails its checksum"})
+        norms.append(norm)
+    if errors:
+        raise Invalid.many(errors)
+    indexes = [crypto.blind_index(n, "phone") for n in norms]
+    found: dict[str, Resident] = {}
+    for r in Resident.objects.filter(phone_index__in=set(indexes)).order_by("-id"):
+        found[r.phone_index] = r  # the oldest wins
+    created = []
+    for p, norm, idx in zip(people, norms, indexes, strict=True):
+        if idx not in found:
+            idn = crypto.normalise(p.get("id_number") or "")
+            r = Resident(name=(p.get("name") or "").strip(), phone=norm, phone_index=idx, id_number=idn,
+                         id_index=crypto.blind_index(idn, "id") if idn else "", region_code=region_code,
+                         address=p.get("address") or "")
+            found[idx] = r
+            created.append(r)
+    if created:
+        with transaction.atomic(savepoint=False):
+            Resident.objects.bulk_create(created)
+    return [found[idx] for idx in indexes], created
 
 
 @transaction.atomic
@@ -139,7 +169,7 @@ def issue_api_token(actor, *, name: str, days: int | None = 365) -> str:
 
 
 def user_for_token(raw: str) -> User | None:
-    tok = (ApiToken.objects.select_related("user", "user__region")
+    tok = (ApiToken.objects.select_related("user", "user__region", "user__organisation")
            .filter(key_hash=hashlib.sha256(raw.encode()).hexdigest(), revoked=False).first())
     if tok is None or not tok.user.is_active or (tok.expires_at and tok.expires_at < timezone.now()):
         return None

@@ -14,8 +14,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from zhili.core.calendar import SHANGHAI, working_time_between
 
@@ -81,19 +80,23 @@ def keys(case) -> list[tuple[type, dict]]:
 
 
 def _apply(model, key: dict, delta: dict[str, int]) -> None:
+    """Add ``delta`` to the row ``key`` of ``model``, creating it if needed: one
+    ``INSERT … ON CONFLICT (key) DO UPDATE`` (PostgreSQL and SQLite alike), so two transactions
+    creating the same row at once both count."""
     delta = {k: v for k, v in delta.items() if v}
     if not delta:
         return
-    updated = model.objects.filter(**key).update(**{k: F(k) + v for k, v in delta.items()})
-    if not updated:
-        with transaction.atomic():  # a savepoint: a concurrent creator wins, then we add
-            try:
-                model.objects.create(**key, **delta)
-                return
-            except IntegrityError:
-                if connection.vendor == "sqlite":
-                    raise
-        model.objects.filter(**key).update(**{k: F(k) + v for k, v in delta.items()})
+    meta = model._meta
+    qn = connection.ops.quote_name
+    key_cols = [meta.get_field(k).column for k in key]
+    key_vals = [meta.get_field(k).get_db_prep_value(v, connection) for k, v in key.items()]
+    cols = key_cols + list(COUNTERS)
+    table = qn(meta.db_table)
+    sql = (f"INSERT INTO {table} ({', '.join(qn(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
+           f"ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET "
+           + ", ".join(f"{qn(c)} = {table}.{qn(c)} + EXCLUDED.{qn(c)}" for c in delta))
+    with connection.cursor() as cur:
+        cur.execute(sql, key_vals + [int(delta.get(c, 0)) for c in COUNTERS])
 
 
 def apply_change(before: tuple | None, after) -> None:
@@ -106,7 +109,8 @@ def apply_change(before: tuple | None, after) -> None:
     if after is not None:
         for model, key in keys(after):
             deltas[(model, tuple(sorted(key.items())))].update(contribution(after))
-    for (model, key), delta in deltas.items():
+    # always in the same order (table, key), so two transactions never wait on each other's rows crosswise
+    for (model, key), delta in sorted(deltas.items(), key=lambda kv: (kv[0][0]._meta.db_table, str(kv[0][1]))):
         _apply(model, dict(key), delta)
 
 
