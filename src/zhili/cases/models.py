@@ -141,6 +141,8 @@ class Case(models.Model):
                          opclasses=["text_ops", "varchar_pattern_ops", "int8_ops"]),
             models.Index(fields=["state", "due_at"], name="case_state_due", include=["region_code", "registered_by"]),
             models.Index(fields=["reporter_phone_index", "created_at"], name="case_reporter_phone"),
+            # lists filtered by state (a to-do bucket, the search page), newest first, keyset pages
+            models.Index(fields=["state", "-created_at", "-id"], name="case_state_created"),
             models.Index(fields=["category", "created_at"], name="case_category_created"),
             models.Index(fields=["-created_at", "-id"], name="case_created_id"),
         ]

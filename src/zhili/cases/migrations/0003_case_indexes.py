@@ -72,4 +72,8 @@ class Migration(migrations.Migration):
             model_name="case",
             index=models.Index(fields=["reporter_phone_index", "created_at"], name="case_reporter_phone"),
         ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(fields=["state", "-created_at", "-id"], name="case_state_created"),
+        ),
     ]
