@@ -258,8 +258,7 @@ def selector_todo(actor) -> None:
     from zhili.cases import selectors
 
     buckets = selectors.todo_buckets(actor)
-    for qs in buckets.values():
-        qs.count()
+    selectors.todo_counts(actor, buckets)
     first = "to_handle" if "to_handle" in buckets else "to_callback"
     list(buckets[first].select_related("category", "grid", "lead_unit", "reporter").order_by("-created_at", "-id")[:50])
 

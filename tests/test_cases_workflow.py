@@ -501,3 +501,17 @@ def test_a_category_switched_off_is_refused_at_once(staff, categories):
     with pytest.raises(Invalid) as e:
         register(staff["clerk"], categories, category="L.leak")
     assert e.value.errors[0]["field"] == "category"
+
+
+def test_todo_counts_in_one_statement_equal_each_bucket_counted(flow, staff, hall, users, django_assert_num_queries):
+    for state in ("registered", "accepted", "dispatched", "handling", "feedback", "callback", "returned", "closed"):
+        flow(state, tier="complex" if state == "handling" else "simple")
+    Case.objects.filter(state="handling").update(due_at=at(2020, 1, 1))  # one overdue
+    for who in ("clerk", "admin", "zjj", "zjj_head", "gaj", "street", "grid", "mediator"):
+        actor = staff[who]
+        buckets = selectors.todo_buckets(actor)
+        with django_assert_num_queries(1):
+            counts = selectors.todo_counts(actor, buckets)
+        assert counts == {name: qs.count() for name, qs in buckets.items()}, who
+    assert selectors.todo_counts(staff["clerk"])["overdue"] == 1
+    assert selectors.todo_counts(staff["gaj"])["to_cooperate"] == 1

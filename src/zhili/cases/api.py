@@ -718,8 +718,8 @@ def duplicates(request, query: Query[DuplicateQuery]):
                         "and how many cases each holds. List one with `GET /cases?bucket=`.",
             operation_id="cases_todo")
 def todo(request):
-    return [{"bucket": name, "label": selectors.BUCKET_LABELS.get(name, name), "count": qs.count()}
-            for name, qs in selectors.todo_buckets(request.auth).items()]
+    return [{"bucket": name, "label": selectors.BUCKET_LABELS.get(name, name), "count": n}
+            for name, n in selectors.todo_counts(request.auth).items()]
 
 
 # ---------------------------------------------------------------- endpoints: one case

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -90,6 +92,27 @@ def todo_buckets(actor) -> dict[str, QuerySet[Case]]:
     buckets["due_soon"] = running.filter(due_at__gte=now, due_at__lt=soon)
     buckets["overdue"] = running.filter(due_at__lt=now)
     return buckets
+
+
+def todo_counts(actor, buckets: dict[str, QuerySet[Case]] | None = None) -> dict[str, int]:
+    """The count of every to-do bucket, in one statement: ``SELECT (SELECT COUNT(*) …), …`` — one
+    round trip instead of one per bucket."""
+    buckets = todo_buckets(actor) if buckets is None else buckets
+    counts, parts, params = {}, [], []
+    for name, qs in buckets.items():
+        try:
+            sql, p = qs.order_by().values("id").query.sql_with_params()
+        except EmptyResultSet:  # .none(): nothing to count
+            counts[name] = 0
+            continue
+        parts.append((name, f"(SELECT COUNT(*) FROM ({sql}) b{len(parts)})"))
+        params.extend(p)
+    if parts:
+        with connection.cursor() as cur:
+            cur.execute("SELECT " + ", ".join(expr for _n, expr in parts), params)
+            row = cur.fetchone()
+        counts.update({name: int(n) for (name, _e), n in zip(parts, row, strict=True)})
+    return {name: counts[name] for name in buckets}
 
 
 BUCKET_LABELS = {

@@ -478,10 +478,11 @@ BUCKET_ORDER = (
 
 def todo_tabs(user) -> tuple[dict, list[dict]]:
     buckets = selectors.todo_buckets(user)
+    counts = selectors.todo_counts(user, buckets)
     names = sorted(buckets, key=lambda k: BUCKET_ORDER.index(k) if k in BUCKET_ORDER else 99)
     tabs = []
     for name in names:
-        n = buckets[name].count()
+        n = counts[name]
         css = "orange" if name == "due_soon" else "red"
         tabs.append(
             {

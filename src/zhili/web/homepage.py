@@ -160,10 +160,11 @@ def case_cards(user, planned_keys: tuple[str, ...]) -> dict | None:
     if not (user.is_superuser or user.role in nav.CASE_PAGE_ROLES):
         return None
     buckets = case_selectors.todo_buckets(user)
+    counts = case_selectors.todo_counts(user, buckets)
     todo_url = reverse("cases:todo")
     tabs = []
-    for name, qs in buckets.items():
-        n = qs.count()
+    for name in buckets:
+        n = counts[name]
         tabs.append(
             {
                 "key": name,
