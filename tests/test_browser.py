@@ -114,3 +114,37 @@ def test_window_clerk_home_in_chinese_and_english_desktop_and_phone(demo_data, l
     phone.close()
 
     assert not errors, errors
+
+
+@pytest.fixture
+def newcomer(users, district):
+    """An account the security administrator has just made (made before the browser starts)."""
+    from zhili.core import services
+
+    _user, password = services.create_staff(users["security_admin"], username="xinren", display_name="新人",
+                                            role="street_staff", region_code=district["s1"].code)
+    return password
+
+
+def test_a_newcomer_chooses_a_password_before_anything_else(newcomer, live_server, browser):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{base}/regions/")
+    page.fill("#id_username", "xinren")
+    page.fill("#id_password", newcomer)
+    page.click("button[type=submit].btn-primary")
+    page.wait_for_url("**/password/?next=**")
+    assert "您的密码是管理员设置的" in page.inner_text("[data-testid=password-forced]")
+    page.screenshot(path=str(SCREENSHOTS / "password.png"))
+    page.fill("#id_old_password", newcomer)
+    page.fill("#id_new_password1", "Xin-ren-2026")
+    page.fill("#id_new_password2", "Xin-ren-2026")
+    page.click("button[type=submit].btn-primary")
+    page.wait_for_url(f"{base}/regions/")
+    assert "密码已修改" in page.inner_text("body")
+    assert not errors
+    context.close()

@@ -435,3 +435,63 @@ def test_chinese_catalogue_is_complete_and_compiled(tmp_path):
         assert gettext.GNUTranslations(a)._catalog == gettext.GNUTranslations(b)._catalog, (
             "django.mo is not compiled from django.po: run compilemessages"
         )
+
+
+# ------------------------------------------------------------------ one's own password
+
+
+@pytest.fixture
+def newcomer(users, district):
+    """A street officer whose account the security administrator has just made."""
+    from zhili.core import services
+
+    user, password = services.create_staff(users["security_admin"], username="xinren", display_name="新人",
+                                           role="street_staff", region_code=district["s1"].code)
+    assert user.must_change_password
+    return user, password
+
+
+@pytest.mark.django_db
+def test_a_password_set_by_an_administrator_must_be_changed_first(newcomer):
+    from zhili.core.models import AuditEvent
+
+    user, initial = newcomer
+    c = Client()
+    assert login(c, "xinren", initial).status_code == 302
+    for path in ("/", "/cases/", "/regions/", "/admin/"):  # every page leads to the password page
+        r = c.get(path)
+        assert r.status_code == 302 and r["Location"].startswith("/password/?next="), path
+    r = c.get("/api/v1/cases")
+    assert r.status_code == 403 and r.json()["errors"][0]["field"] == "password"
+    page = c.get("/password/?next=/regions/")
+    assert page.status_code == 200 and "管理员" in page.content.decode()
+
+    # refused: the wrong current password, the same password again, a too short one, two that differ
+    for data in ({"old_password": "nope", "new_password1": "Ab-cd-1234x", "new_password2": "Ab-cd-1234x"},
+                 {"old_password": initial, "new_password1": initial, "new_password2": initial},
+                 {"old_password": initial, "new_password1": "a1b2", "new_password2": "a1b2"},
+                 {"old_password": initial, "new_password1": "Ab-cd-1234x", "new_password2": "Ab-cd-1234y"}):
+        r = c.post("/password/", {**data, "next": "/regions/"})
+        assert r.status_code == 200 and 'class="alert alert-danger"' in r.content.decode(), data
+    user.refresh_from_db()
+    assert user.must_change_password and user.check_password(initial)
+
+    r = c.post("/password/", {"old_password": initial, "new_password1": "Ab-cd-1234x", "new_password2": "Ab-cd-1234x",
+                              "next": "/regions/"})
+    assert r.status_code == 302 and r["Location"] == "/regions/"
+    user.refresh_from_db()
+    assert not user.must_change_password and user.check_password("Ab-cd-1234x")
+    assert c.get("/").status_code == 200  # still logged in, free to go on
+    assert AuditEvent.objects.filter(action="auth.password_change", actor_id=user.pk).count() == 1
+    fresh = Client()
+    assert login(fresh, "xinren", "Ab-cd-1234x").status_code == 302
+
+
+@pytest.mark.django_db
+def test_password_page_never_sends_you_off_site(users):
+    c = Client()
+    login(c, "window_clerk")
+    r = c.post("/password/", {"old_password": PASSWORD, "new_password1": "Ab-cd-1234x", "new_password2": "Ab-cd-1234x",
+                              "next": "https://evil.example/"})
+    assert r.status_code == 302 and r["Location"] == "/"
+    assert 'data-testid="password-link"' in c.get("/").content.decode()

@@ -107,6 +107,16 @@ def set_calendar_override(actor, *, date: dt.date, is_workday: bool, name: str =
 
 
 @transaction.atomic
+def change_own_password(user, *, new_password: str) -> None:
+    """A user sets their own password (the caller has checked the old one and the password rules);
+    a password an administrator set (``must_change_password``) no longer needs changing."""
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    audit.record(user, "auth.password_change", user)
+
+
+@transaction.atomic
 def find_or_create_resident(actor, *, name: str, phone: str, id_number: str = "", region_code: str = "",
                             address: str = "") -> Resident:
     """The resident with this phone number (blind index), or a new one."""

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only
+    path("password/", views.PasswordView.as_view(), name="password"),
     path("regions/", views.regions, name="regions"),
     path("regions/<str:code>/", views.region, name="region"),
     path("organisations/", views.organisations, name="organisations"),

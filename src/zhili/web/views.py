@@ -9,18 +9,22 @@ from __future__ import annotations
 import functools
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhili.core import selectors
+from zhili.core import services as core_services
 from zhili.core.errors import Forbidden, NotFound
 from zhili.core.models import OrgType, RegionLevel
 
@@ -110,6 +114,42 @@ class LoginView(auth_views.LoginView):
                 context["attempts_left"] = left
                 context["cool_off_minutes"] = int(settings.AXES_COOLOFF_TIME * 60)
         return self.render_to_response(context)
+
+
+class PasswordForm(PasswordChangeForm):
+    def clean_new_password1(self):
+        new = self.cleaned_data.get("new_password1")
+        if new and self.user.check_password(new):
+            raise ValidationError(_("The new password must differ from the old one."), code="password_unchanged")
+        return new
+
+
+class PasswordView(auth_views.PasswordChangeView):
+    """修改密码: one's own password; the first page after a login with a password an administrator set."""
+
+    template_name = "web/password.html"
+    form_class = PasswordForm
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["next"] = self._next()
+        ctx["forced"] = self.request.user.must_change_password
+        return ctx
+
+    def _next(self) -> str:
+        nxt = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={self.request.get_host()},
+                                                   require_https=self.request.is_secure()) \
+                and not nxt.startswith(reverse("password")):
+            return nxt
+        return reverse("home")
+
+    def form_valid(self, form):
+        user = self.request.user
+        core_services.change_own_password(user, new_password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, user)
+        messages.success(self.request, _("Your password has been changed."))
+        return redirect(self._next())
 
 
 # ---------------------------------------------------------------- home and coming soon
