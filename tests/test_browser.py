@@ -148,3 +148,36 @@ def test_a_newcomer_chooses_a_password_before_anything_else(newcomer, live_serve
     assert "密码已修改" in page.inner_text("body")
     assert not errors
     context.close()
+
+
+@pytest.fixture
+def audit_admin_with_new_device(users, settings):
+    """Two-step verification on; the audit administrator's authenticator key made in advance (the
+    page would make it on first view) so that the test can compute codes without the database."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.ZHILI_OTP_REQUIRED_ROLES = ("sys_admin", "security_admin", "audit_admin")
+    d = TOTPDevice.objects.create(user=users["audit_admin"], name="身份验证器", confirmed=False)
+    return d.bin_key, d.step, d.digits
+
+
+def test_an_administrator_scans_the_qr_code_and_gives_the_code(audit_admin_with_new_device, live_server, browser):
+    from django_otp.oath import TOTP
+
+    key, step, digits = audit_admin_with_new_device
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{base}/")
+    page.fill("#id_username", "audit_admin")
+    page.fill("#id_password", "pass-Word-123")
+    page.click("button[type=submit].btn-primary")
+    page.wait_for_url("**/otp/?next=**")
+    assert page.locator("[data-testid=otp-qr] svg").count() == 1
+    assert len(page.inner_text("[data-testid=otp-secret]").replace(" ", "")) >= 16
+    page.screenshot(path=str(SCREENSHOTS / "otp-phone.png"), full_page=True)
+    page.fill("#id_code", f"{TOTP(key, step, digits=digits).token():0{digits}d}")
+    page.click("button[type=submit].btn-primary")
+    page.wait_for_url(f"{base}/")
+    assert "首页" in page.inner_text("body")
+    context.close()

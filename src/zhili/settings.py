@@ -55,7 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "zhili.web.middleware.MustChangePasswordMiddleware",
+    "zhili.web.middleware.AccountGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -100,6 +100,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Two-step verification (两步验证): a six-digit code from an authenticator app (TOTP, RFC 6238) at
+# every login for these roles (三员: system, security and audit administrators) and for superusers;
+# anyone else may turn it on for themselves at /otp/. The security administrator resets a lost
+# device in the back office.
+ZHILI_OTP_REQUIRED_ROLES = tuple(r.strip() for r in os.environ.get(
+    "ZHILI_OTP_REQUIRED_ROLES", "sys_admin,security_admin,audit_admin").split(",") if r.strip())
+ZHILI_OTP_REQUIRE_SUPERUSERS = True
+OTP_TOTP_ISSUER = "Zhili"
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -20,4 +20,9 @@ AXES_ENABLED = True
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 
+# the tests of other features log administrators in without an authenticator app; tests/test_otp.py
+# turns two-step verification on
+ZHILI_OTP_REQUIRED_ROLES = ()
+ZHILI_OTP_REQUIRE_SUPERUSERS = False
+
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

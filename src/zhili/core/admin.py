@@ -113,6 +113,18 @@ class UserAdmin(ScopedAdmin, BaseUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "password1", "password2", "role", "region", "organisation", "display_name")}),)
+    actions = ["reset_otp"]
+
+    @admin.action(description=_("Reset two-step verification (lost phone): the next login sets up a new authenticator"),
+                  permissions=["change"])
+    def reset_otp(self, request, queryset):
+        from . import services
+
+        n = 0
+        for user in queryset:  # the queryset is already limited to the admin's scope
+            services.reset_otp(request.user, user)
+            n += 1
+        self.message_user(request, _("Two-step verification reset for %(n)d account(s).") % {"n": n})
 
 
 @admin.register(GridTeamMember)

@@ -117,6 +117,20 @@ def change_own_password(user, *, new_password: str) -> None:
 
 
 @transaction.atomic
+def reset_otp(actor, user: User) -> int:
+    """The security administrator resets a user's authenticator (a lost or new phone): their
+    devices are deleted, so the next login enrols a new one. Returns how many were deleted."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _require(actor, "user.manage")
+    if not _in_scope(actor, user.region.code if user.region_id else ""):
+        raise Forbidden()
+    n, _detail = TOTPDevice.objects.filter(user=user).delete()
+    audit.record(actor, "auth.otp_reset", user, details={"username": user.username, "devices": n})
+    return n
+
+
+@transaction.atomic
 def find_or_create_resident(actor, *, name: str, phone: str, id_number: str = "", region_code: str = "",
                             address: str = "") -> Resident:
     """The resident with this phone number (blind index), or a new one."""

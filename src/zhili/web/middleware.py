@@ -30,28 +30,46 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
         request.LANGUAGE_CODE = translation.get_language()
 
 
-class MustChangePasswordMiddleware:
-    """An account whose password an administrator set (a new account, a reset: ``must_change_password``)
-    can do nothing but choose its own password and log out: pages redirect to ``/password/``,
-    the JSON API answers 403 naming the field ``password``. Put it after AuthenticationMiddleware."""
+def needs_otp(user) -> bool:
+    """Whether this account must give a one-time code at login (its role, superuser, or it turned it on)."""
+    from django_otp import user_has_device
 
-    OPEN = ("/password/", "/logout/", "/i18n/", "/static/", "/healthz")
+    if user.role in settings.ZHILI_OTP_REQUIRED_ROLES or (user.is_superuser and settings.ZHILI_OTP_REQUIRE_SUPERUSERS):
+        return True
+    return user_has_device(user, confirmed=True)
+
+
+class AccountGateMiddleware:
+    """Before anything else a logged-in account must (1) replace a password an administrator set
+    (``must_change_password``: ``/password/``) and (2) give the code of its authenticator app when it
+    needs one (``needs_otp``: ``/otp/``, enrolling first if it has no device). Pages redirect there
+    and come back to where the user was going; the JSON API answers 403 naming the field
+    (``password`` or ``otp``). Put it after AuthenticationMiddleware and OTPMiddleware."""
+
+    OPEN = ("/password/", "/otp/", "/logout/", "/i18n/", "/static/", "/healthz")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated and getattr(user, "must_change_password", False)
-                and not request.path.startswith(self.OPEN)):
-            if request.path.startswith("/api/"):
-                return JsonResponse({"errors": [{"field": "password", "message": "请先修改管理员设置的初始密码",
-                                                 "message_en": "change the password an administrator set before anything else"}]},
-                                    status=403)
-            target = f"{reverse('password')}?next={quote(request.get_full_path())}"
-            if request.headers.get("HX-Request"):
-                response = JsonResponse({}, status=200)
-                response["HX-Redirect"] = target
-                return response
-            return redirect(target)
+        if user is None or not user.is_authenticated or request.path.startswith(self.OPEN):
+            return self.get_response(request)
+        if getattr(user, "must_change_password", False):
+            return self._stop(request, "password", "请先修改管理员设置的初始密码",
+                              "change the password an administrator set before anything else")
+        if not user.is_verified() and needs_otp(user):
+            return self._stop(request, "otp", "请先完成两步验证（输入验证器应用中的动态码）",
+                              "give the code of your authenticator app first (two-step verification)")
         return self.get_response(request)
+
+    @staticmethod
+    def _stop(request, field: str, zh: str, en: str):
+        if request.path.startswith("/api/"):
+            return JsonResponse({"errors": [{"field": field, "message": zh, "message_en": en}]}, status=403)
+        target = f"{reverse(field)}?next={quote(request.get_full_path())}"
+        if request.headers.get("HX-Request"):
+            response = JsonResponse({}, status=200)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),  # POST only
     path("password/", views.PasswordView.as_view(), name="password"),
+    path("otp/", views.otp, name="otp"),
     path("regions/", views.regions, name="regions"),
     path("regions/<str:code>/", views.region, name="region"),
     path("organisations/", views.organisations, name="organisations"),

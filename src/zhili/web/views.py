@@ -19,9 +19,10 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from zhili.core import selectors
 from zhili.core import services as core_services
@@ -116,6 +117,15 @@ class LoginView(auth_views.LoginView):
         return self.render_to_response(context)
 
 
+def safe_next(request) -> str:
+    """Where to go after the password or code page: ``next`` if it stays on this site, else home."""
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()) \
+            and not nxt.startswith((reverse("password"), reverse("otp"))):
+        return nxt
+    return reverse("home")
+
+
 class PasswordForm(PasswordChangeForm):
     def clean_new_password1(self):
         new = self.cleaned_data.get("new_password1")
@@ -137,12 +147,7 @@ class PasswordView(auth_views.PasswordChangeView):
         return ctx
 
     def _next(self) -> str:
-        nxt = self.request.POST.get("next") or self.request.GET.get("next") or ""
-        if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={self.request.get_host()},
-                                                   require_https=self.request.is_secure()) \
-                and not nxt.startswith(reverse("password")):
-            return nxt
-        return reverse("home")
+        return safe_next(self.request)
 
     def form_valid(self, form):
         user = self.request.user
@@ -150,6 +155,55 @@ class PasswordView(auth_views.PasswordChangeView):
         update_session_auth_hash(self.request, user)
         messages.success(self.request, _("Your password has been changed."))
         return redirect(self._next())
+
+
+@login_required
+def otp(request):
+    """两步验证: the code of the user's authenticator app (TOTP). Without a confirmed device the page
+    enrols one first — a QR code and the key to type in — and the first right code confirms it."""
+    import base64
+
+    import segno
+    from django_otp import login as otp_login
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from zhili.core import audit
+
+    user = request.user
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+    enrolling = device is None
+    if enrolling:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first() \
+            or TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+    error = ""
+    if request.method == "POST":
+        code = "".join(request.POST.get("code", "").split())
+        allowed, why = device.verify_is_allowed()
+        if not (code.isascii() and code.isdigit() and len(code) == device.digits):
+            error = _("Enter the 6 digits your authenticator app shows.")
+        elif not allowed and (why or {}).get("locked_until"):
+            wait = max(1, int(((why or {})["locked_until"] - timezone.now()).total_seconds()) + 1)
+            error = ngettext("Too many wrong codes: try again in %(n)d second.",
+                             "Too many wrong codes: try again in %(n)d seconds.", wait) % {"n": wait}
+        elif device.verify_token(code):
+            if enrolling:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+                audit.record(user, "auth.otp_enrol", user, ip=request.META.get("REMOTE_ADDR", ""))
+            otp_login(request, device)
+            audit.record(user, "auth.otp_verify", user, ip=request.META.get("REMOTE_ADDR", ""))
+            return redirect(safe_next(request))
+        else:
+            error = _("Wrong or expired code. Wait for the next one and try again.")
+            audit.record(user, "auth.otp_verify", user, result="failed", ip=request.META.get("REMOTE_ADDR", ""))
+    ctx = {"enrolling": enrolling, "error": error, "next": safe_next(request),
+           "verified": user.is_verified()}
+    if enrolling:
+        ctx["qr_svg"] = segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#1f2937")
+        secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+        ctx["secret"] = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return render(request, "web/otp.html", ctx, status=400 if error else 200)
 
 
 # ---------------------------------------------------------------- home and coming soon
