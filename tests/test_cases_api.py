@@ -449,3 +449,42 @@ def test_every_workflow_action_has_an_endpoint(staff):
     schema = get(login(staff["clerk"]), "/openapi.json").json()
     for name in ACTIONS:
         assert f"/api/v1/cases/{{number}}/actions/{name}" in schema["paths"], name
+
+
+# ---------------------------------------------------------------- attachments
+
+def test_attachments_through_the_api(staff, categories, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zhili.core.models import AuditEvent
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    jpg = b"\xff\xd8\xff\xe0" + b"\x00" * 100
+    number = register(staff["grid"], categories).number
+    grid = Client(HTTP_AUTHORIZATION=f"Bearer {post(login(staff['grid']), '/tokens', {'name': 'phone'}).json()['token']}")
+
+    def send(c, name, content, ctype):
+        return c.post(f"{BASE}/cases/{number}/attachments", {"file": SimpleUploadedFile(name, content, content_type=ctype)})
+
+    r = send(grid, "现场照片.jpg", jpg, "image/jpeg")
+    assert r.status_code == 201, r.content
+    out = r.json()
+    assert out["name"] == "现场照片.jpg" and out["size"] == len(jpg) and out["content_type"] == "image/jpeg"
+    r = grid.get(out["url"])
+    assert r.status_code == 200 and b"".join(r.streaming_content) == jpg and r["Content-Type"] == "image/jpeg"
+    assert [a["id"] for a in grid.get(f"{BASE}/cases/{number}/attachments").json()] == [out["id"]]
+
+    for name, content, ctype in (("tool.exe", b"MZ\x00\x00", "application/octet-stream"),
+                                 ("photo.jpg", b"\x89PNG\r\n\x1a\n" + b"\x00" * 10, "image/jpeg"),
+                                 ("empty.pdf", b"", "application/pdf")):
+        r = send(grid, name, content, ctype)
+        assert r.status_code == 400 and field_of(r) == "file" and r.json()["errors"][0]["message_en"], name
+    r = grid.post(f"{BASE}/cases/{number}/attachments", {})
+    assert r.status_code in (400, 422)
+    assert AuditEvent.objects.filter(action="case.attach", result="refused").count() == 3
+
+    assert send(login(staff["leader"]), "x.jpg", jpg, "image/jpeg").status_code == 403  # reads, does not attach
+    other = login(staff["street2"])  # another street: the case does not exist for it
+    assert send(other, "x.jpg", jpg, "image/jpeg").status_code == 404
+    assert other.get(out["url"]).status_code == 404
+    assert grid.get(f"{BASE}/cases/{number}/attachments/999999").status_code == 404

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -49,16 +49,6 @@ from .workflow import ACTIONS, CLOCK_STATES, STATES
 
 CASE_ROLES = selectors.UNIT_ROLES | selectors.REGION_ROLES
 EXPORT_MAX_ROWS = 50_000
-UPLOAD_MAX_BYTES = 10 * 1024 * 1024
-#: extension → the content types a browser may declare for it, and how the file starts
-UPLOAD_TYPES = {
-    "jpg": ({"image/jpeg", "image/pjpeg"}, (b"\xff\xd8\xff",)),
-    "jpeg": ({"image/jpeg", "image/pjpeg"}, (b"\xff\xd8\xff",)),
-    "png": ({"image/png"}, (b"\x89PNG\r\n\x1a\n",)),
-    "pdf": ({"application/pdf"}, (b"%PDF-",)),
-    "docx": ({"application/vnd.openxmlformats-officedocument.wordprocessingml.document"}, (b"PK\x03\x04",)),
-    "xlsx": ({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, (b"PK\x03\x04",)),
-}
 #: roles that may download the agreement: it carries the parties' full ID numbers and phones
 AGREEMENT_ROLES = FULL_PHONE_ROLES | {"mediator"}
 SESSION_LINKS = "zhili.cases.confirm_links"
@@ -933,7 +923,7 @@ def _render_case(
             "attachments": attachments,
             "can_attach": user.role != "leader",
             "attach_error": attach_error,
-            "upload_types": ", ".join(sorted(UPLOAD_TYPES)),
+            "upload_types": ", ".join(sorted(services.UPLOAD_TYPES)),
             "confirm_url": link,
             "confirm_qr": qr_svg(link, _("Confirm the result")) if link else "",
             "has_callback": any(a.name == "callback" for a in available),
@@ -998,28 +988,6 @@ def act(request, number: str, action: str):
 # ---------------------------------------------------------------- attachments
 
 
-def check_upload(upload) -> str:
-    """'' if the file may be kept, else why not: jpg/png/pdf/docx/xlsx by extension, declared type and content."""
-    name = upload.name or ""
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in UPLOAD_TYPES:
-        return _("Only JPG, PNG, PDF, Word (.docx) and Excel (.xlsx) files can be attached.")
-    if upload.size > UPLOAD_MAX_BYTES:
-        return _("The file is larger than 10 MB.")
-    if upload.size == 0:
-        return _("The file is empty.")
-    types, magic = UPLOAD_TYPES[ext]
-    declared = (upload.content_type or "").split(";")[0].strip().lower()
-    if declared not in types:
-        return _("The file's type does not match its name (.%(ext)s).") % {"ext": ext}
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not any(head.startswith(m) for m in magic):
-        return _("The file's content does not match its name (.%(ext)s).") % {"ext": ext}
-    return ""
-
-
 @login_required
 @domain_errors
 @require_POST
@@ -1028,37 +996,12 @@ def attach(request, number: str):
     user = request.user
     _require_case_role(user)
     case = selectors.case_for(user, number)
-    if user.role == "leader":
-        raise PermissionDenied
-    upload = request.FILES.get("file")
-    problem = _("Choose a file.") if upload is None else check_upload(upload)
-    if problem:
-        audit.record(
-            user,
-            "case.attach",
-            case,
-            result="refused",
-            details={"number": case.number, "name": getattr(upload, "name", "")[:200], "reason": problem},
-        )
+    try:
+        att = services.attach_file(user, case, request.FILES.get("file"))
+    except Invalid as exc:
+        problem = exc.errors[0]["message_en" if translation.get_language() == "en" else "message"]
         return _render_case(request, case, attach_error=problem, status=400)
-    name = upload.name[-200:]
-    with transaction.atomic():
-        att = Attachment(
-            case=case,
-            name=name,
-            content_type=upload.content_type.split(";")[0].strip().lower(),
-            size=upload.size,
-            uploaded_by=user,
-        )
-        att.file.save(name, upload, save=False)
-        att.save()
-        audit.record(
-            user,
-            "case.attach",
-            case,
-            details={"number": case.number, "name": name, "size": upload.size, "attachment": att.pk},
-        )
-    messages.success(request, _("Attached: %(name)s") % {"name": name})
+    messages.success(request, _("Attached: %(name)s") % {"name": att.name})
     return redirect(reverse("cases:detail", args=[case.number]) + "#attachments")
 
 
