@@ -138,44 +138,13 @@ class Intake:
         }
 
 
-def bench_service(intake: Intake, clerk, n: int, max_seconds: float) -> dict:
-    from django.db import connection
-
+def _register_many(clerk, payloads: list[dict], max_seconds: float) -> dict:
+    """``register_case`` for each payload until they run out or ``max_seconds`` pass."""
     from zhili.cases import services
 
-    for _ in range(5):  # warm up (jieba, caches)
-        services.register_case(clerk, **intake.payload())
-    lat, errors = [], 0
-    t0 = time.perf_counter()
-    for _ in range(n):
-        if time.perf_counter() - t0 > max_seconds:
-            break
-        p = intake.payload()
-        t = time.perf_counter()
-        try:
-            services.register_case(clerk, **p)
-        except Exception:  # noqa: BLE001 - counted
-            errors += 1
-            continue
-        lat.append(time.perf_counter() - t)
-    secs = time.perf_counter() - t0
-    connection.close()
-    return {"done": len(lat), "errors": errors, "seconds": round(secs, 2), "per_s": round(len(lat) / secs, 1),
-            **summary_ms(lat)}
-
-
-def _service_worker(k: int, seconds: float, start_at: float) -> dict:
-    """One forked process registering for ``seconds`` from ``start_at`` (its own connection)."""
-    from zhili.cases import services
-    from zhili.core.models import User
-
-    clerk = User.objects.select_related("region", "organisation").get(username="clerk")
-    intake = Intake(random.Random(1000 + k))
-    payloads = [intake.payload() for _ in range(4000)]
-    time.sleep(max(0.0, start_at - time.time()))
     lat, errors, t0 = [], 0, time.perf_counter()
     for p in payloads:
-        if time.perf_counter() - t0 > seconds:
+        if time.perf_counter() - t0 > max_seconds:
             break
         t = time.perf_counter()
         try:
@@ -185,6 +154,27 @@ def _service_worker(k: int, seconds: float, start_at: float) -> dict:
             continue
         lat.append(time.perf_counter() - t)
     return {"done": len(lat), "errors": errors, "seconds": time.perf_counter() - t0, "lat": lat}
+
+
+def bench_service(intake: Intake, clerk, n: int, max_seconds: float) -> dict:
+    from django.db import connection
+
+    _register_many(clerk, [intake.payload() for _ in range(5)], 60)  # warm up (jieba, caches)
+    res = _register_many(clerk, [intake.payload() for _ in range(n)], max_seconds)
+    connection.close()
+    return {"done": res["done"], "errors": res["errors"], "seconds": round(res["seconds"], 2),
+            "per_s": round(res["done"] / res["seconds"], 1), **summary_ms(res["lat"])}
+
+
+def _service_worker(k: int, seconds: float, start_at: float) -> dict:
+    """One forked process registering for ``seconds`` from ``start_at`` (its own connection)."""
+    from zhili.core.models import User
+
+    clerk = User.objects.select_related("region", "organisation").get(username="clerk")
+    intake = Intake(random.Random(1000 + k))
+    payloads = [intake.payload() for _ in range(4000)]
+    time.sleep(max(0.0, start_at - time.time()))
+    return _register_many(clerk, payloads, seconds)
 
 
 def bench_service_parallel(procs: int, seconds: float) -> dict:
