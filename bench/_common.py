@@ -14,6 +14,32 @@ import time
 from urllib.parse import urlparse
 
 
+def machine(vendor: str) -> dict:
+    """Cores, CPU, memory, OS, Python and the database's version (Django must be set up)."""
+    import platform
+
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT version()" if vendor == "postgresql" else "SELECT sqlite_version()")
+        db_version = cur.fetchone()[0]
+    mem = ""
+    try:
+        with open("/proc/meminfo") as fh:
+            kb = int(fh.readline().split()[1])
+            mem = f"{kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), "")
+    except OSError:
+        pass
+    return {"cores": os.cpu_count(), "cpu": cpu, "memory": mem, "os": platform.platform(),
+            "python": platform.python_version(), "database": vendor, "database_version": db_version.split(" on ")[0]}
+
+
 def percentile(samples: list[float], q: float) -> float:
     """The q-th percentile (0–100) by linear interpolation; samples need not be sorted."""
     if not samples:

@@ -32,7 +32,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import random
 import shutil
 import sys
@@ -43,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Client, PgDatabase, Server, free_port, print_table, run_concurrently, summary_ms  # noqa: E402
+from _common import Client, PgDatabase, Server, free_port, machine, print_table, run_concurrently, summary_ms  # noqa: E402
 
 TARGET_REG_PER_S = 300
 #: the loader: 10,000,000 cases in under 30 minutes (PostgreSQL)
@@ -53,29 +52,6 @@ CLIENTS = 8
 WORKERS = 2
 #: each read stops after this long (fewer samples then: see n)
 READ_SECONDS = 120
-
-
-def machine(vendor: str) -> dict:
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute("SELECT version()" if vendor == "postgresql" else "SELECT sqlite_version()")
-        db_version = cur.fetchone()[0]
-    mem = ""
-    try:
-        with open("/proc/meminfo") as fh:
-            kb = int(fh.readline().split()[1])
-            mem = f"{kb / 1024 / 1024:.0f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
-    cpu = ""
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), "")
-    except OSError:
-        pass
-    return {"cores": os.cpu_count(), "cpu": cpu, "memory": mem, "os": platform.platform(),
-            "python": platform.python_version(), "database": vendor, "database_version": db_version.split(" on ")[0]}
 
 
 # ---------------------------------------------------------------- realistic registrations

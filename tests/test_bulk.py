@@ -11,13 +11,13 @@ from django.db import connection, transaction
 from django.db.models import Count, F
 
 from zhili.cases import selectors, services
-from zhili.cases.bulk import _secondary_indexes, _Sql, bulk_load, rebuild_rollups
+from zhili.cases.bulk import ROLLUP_TABLES, _secondary_indexes, _Sql, bulk_load, rebuild_rollups
 from zhili.cases.models import Case, CaseCounter, CaseEvent, CaseParty
 from zhili.core import crypto
 from zhili.core.calendar import SHANGHAI
 from zhili.core.models import Resident
 from zhili.insight import rollups
-from zhili.insight.models import DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup
+from zhili.insight.models import DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup, MonthlyStreetRollup
 
 END = dt.datetime(2026, 11, 26, 15, 30, tzinfo=SHANGHAI)
 pytestmark = pytest.mark.django_db
@@ -59,6 +59,8 @@ def test_bulk_load_is_complete_and_consistent(staff, hall):
             assert case.dispatched_at < case.signed_at < case.resolved_at < case.closed_at <= END
             assert case.satisfaction and case.solved is not None and case.on_time is not None
     assert not Case.objects.filter(created_at__gte=END).exists()
+    # never signed, never resolved (PostgreSQL's GREATEST ignores a NULL: the loader must not)
+    assert not Case.objects.filter(dispatched_at__isnull=False, signed_at__isnull=True, resolved_at__isnull=False).exists()
     assert Case.objects.filter(was_overdue=True).exists() and Case.objects.filter(on_time=False).exists()
 
     # numbers: unique, in order of registration, continuing the counter; the next one follows
@@ -82,11 +84,46 @@ def test_bulk_load_is_complete_and_consistent(staff, hall):
 
     # rollups equal a raw recount, and the SQL rebuild gives the same rows
     assert rollups.check() == []
-    before = {m: m.objects.count() for m in (DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup)}
+    before = {m: m.objects.count() for m in (DailyStreetRollup, MonthlyStreetRollup, DailyUnitRollup, MonthlyGridRollup)}
     assert all(before.values())
     rebuild_rollups()
     assert rollups.check() == []
     assert {m: m.objects.count() for m in before} == before
+
+
+def test_a_backlog_kept_open_with_deadlines_around_the_end(staff, hall):
+    """open_share=1 over 30 days: every case open at the end, in the open states, deadlines from weeks
+    ago to weeks ahead; on top of an ordinary load, whose cases stay as they were."""
+    from zhili.cases.workflow import CLOCK_STATES, OPEN_STATES
+
+    bulk_load(1000, seed=4, end=END, stdout=None)
+    before = _digest()
+    result = bulk_load(3000, seed=6, end=END, days=30, open_share=1.0, stdout=None)
+    assert result["cases"] == 3000 and result["days"] == 30
+    new = Case.objects.filter(number__in=Case.objects.order_by("-id").values_list("number", flat=True)[:3000])
+    assert new.count() == 3000 and not new.exclude(state__in=OPEN_STATES).exists()
+    assert not new.filter(created_at__lt=END - dt.timedelta(days=31)).exists()
+    states = dict(new.values_list("state").annotate(n=Count("id")).order_by())
+    assert {"registered", "accepted", "dispatched", "handling", "feedback", "callback"} <= set(states)
+    assert states["handling"] > 3000 * 0.4
+    running = new.filter(state__in=CLOCK_STATES)
+    assert running.filter(due_at__lt=END).exists() and running.filter(due_at__gt=END + dt.timedelta(days=7)).exists()
+    assert not running.filter(due_at__isnull=True).exists() and not new.filter(closed_at__isnull=False).exists()
+    assert not new.filter(resolved_at__gt=END).exists() and not new.filter(updated_at__gt=END).exists()
+    # overdue and running: flagged as the overdue sweep would have
+    assert not running.filter(due_at__lt=END, was_overdue=False).exists()
+    assert rollups.check() == []
+    # half open: the others live their ordinary life
+    Case.objects.all().delete()
+    CaseCounter.objects.all().delete()
+    Resident.objects.all().delete()
+    for model in ROLLUP_TABLES:
+        model.objects.all().delete()
+    bulk_load(1000, seed=4, end=END, stdout=None)
+    assert _digest() == before  # open_share 0 is the plain load
+    bulk_load(2000, seed=6, end=END, open_share=0.5, stdout=None)
+    assert Case.objects.exclude(state__in=OPEN_STATES).count() > 1000
+    assert rollups.check() == []
 
 
 def test_sql_rebuild_matches_cases_made_by_the_services(staff, hall, categories):

@@ -214,3 +214,135 @@ def test_metrics_doc_lists_every_figure():
     assert fg.metrics_markdown() in doc, "regenerate the table: python -c 'from zhili.insight.figures import metrics_markdown'"
     for figure in fg.FIGURES:
         assert f"`{figure.name}`" in doc and figure.label in doc
+
+
+# ---------------------------------------------------------------- whole months from the monthly table
+
+@pytest.fixture
+def months(staff, hall, categories):
+    """Cases either side of month and year edges (Shanghai time), in two streets, three channels and
+    three categories; some dispatched and finished, one rejected."""
+    spec = [((2025, 12, 31, 23, 30), "leak", "window", GRID_S1), ((2026, 1, 1, 0, 10), "neighbour", "phone", GRID_S1),
+            ((2026, 1, 15, 9, 0), "wages", "window", GRID_S2), ((2026, 1, 31, 23, 50), "leak", "grid", GRID_S2),
+            ((2026, 2, 1, 0, 5), "neighbour", "window", GRID_S1), ((2026, 2, 14, 12, 0), "leak", "phone", GRID_S2),
+            ((2026, 2, 28, 22, 0), "wages", "grid", GRID_S1), ((2026, 3, 1, 8, 0), "leak", "window", GRID_S1),
+            ((2026, 6, 15, 10, 0), "neighbour", "phone", GRID_S2), ((2026, 11, 2, 9, 0), "wages", "window", GRID_S1)]
+    made = []
+    for i, ((y, mo, d, h, mi), cat, channel, grid) in enumerate(spec):
+        when = dt.datetime(y, mo, d, h, mi, tzinfo=SHANGHAI)
+        case = register(staff, categories[cat], when, grid=grid, phone=f"1380536{i:04d}", channel=channel)
+        if i % 3 == 0:
+            dispatch(staff, hall, case, when + dt.timedelta(hours=1), unit="zjj" if i % 2 else "gaj")
+            handler = "zjj" if i % 2 else "gaj"
+            services.act(staff[handler], case, "sign", now=when + dt.timedelta(hours=2))
+            finish(staff, case, when + dt.timedelta(hours=30), satisfaction="basic" if i % 2 else "satisfied",
+                   handler=handler)
+        elif i == 4:
+            services.act(staff["clerk"], case, "reject", {"reason": "不属于受理范围", "proper_channel": "法院"},
+                         now=when + dt.timedelta(hours=1))
+        elif i % 3 == 1:
+            dispatch(staff, hall, case, when + dt.timedelta(hours=1), unit="rsj")
+        made.append(case)
+    assert rollups.check() == []
+    return made
+
+
+RANGES = [(dt.date(2026, 1, 1), dt.date(2026, 12, 31)), (dt.date(2026, 1, 1), dt.date(2026, 3, 31)),
+          (dt.date(2026, 1, 15), dt.date(2026, 2, 28)), (dt.date(2026, 1, 31), dt.date(2026, 2, 1)),
+          (dt.date(2026, 2, 1), dt.date(2026, 2, 28)), (dt.date(2025, 12, 31), dt.date(2026, 1, 1)),
+          (dt.date(2026, 1, 2), dt.date(2026, 6, 20)), (dt.date(2025, 12, 1), dt.date(2026, 11, 26)),
+          (dt.date(2026, 2, 14), dt.date(2026, 2, 14)), (dt.date(2026, 3, 2), dt.date(2026, 2, 27)),
+          (None, dt.date(2026, 2, 14)), (dt.date(2026, 2, 2), None), (None, None), (None, dt.date(2026, 1, 31)),
+          # "today" is 26 November: up to today (or later) reads November as a whole month
+          (dt.date(2026, 11, 1), dt.date(2026, 11, 26)), (dt.date(2026, 1, 1), dt.date(2026, 11, 26)),
+          (dt.date(2026, 11, 2), dt.date(2026, 11, 26)), (dt.date(2026, 10, 15), dt.date(2026, 12, 10)),
+          (dt.date(2026, 11, 1), dt.date(2026, 11, 25))]
+TODAY = dt.date(2026, 11, 26)
+
+
+def _answers(f: fg.Filter) -> dict:
+    def rows(rs):
+        return [(r.key, r.label, dict(r.figures.counters)) for r in rs]
+
+    out = {"sums": fg.sums(f), "category_root": rows(fg.by_category(f, "root")), "category_leaf": rows(fg.by_category(f, "leaf")),
+           "channel": rows(fg.by_channel(f)), "streets": rows(fg.by_region(f, "street")),
+           "heat": {k: rows(v) for k, v in fg.by_street_category(f).items()}}
+    if f.start and f.end:
+        out["trend_month"] = rows(fg.trend(f, by="month"))
+        out["trend_day"] = rows(fg.trend(f, by="day"))
+        if f.start <= f.end:
+            cmp = fg.compare(f, now=at(11, 26))
+            out["compare"] = (dict(cmp.current.counters), dict(cmp.previous.counters), dict(cmp.year_ago.counters))
+    return out
+
+
+def test_months_from_the_monthly_table_equal_days_from_the_daily_table(months, staff, monkeypatch):
+    """The split answer (whole months from MonthlyStreetRollup, edge days from DailyStreetRollup) is
+    exactly the single-table answer, for aligned, unaligned, one-day, empty and open-ended periods."""
+    monkeypatch.setattr(fg, "_today", lambda: TODAY)
+    seen_received = set()
+    for start, end in RANGES:
+        for extra in ({}, {"region": "370705002000"}, {"category": "T"}, {"channel": "window"}):
+            f = fg.Filter(staff["admin"], start=start, end=end, **extra)
+            monkeypatch.setattr(fg, "SPLIT_MONTHS", True)
+            split = _answers(f)
+            monkeypatch.setattr(fg, "SPLIT_MONTHS", False)
+            single = _answers(f)
+            assert split == single, (start, end, extra)
+            seen_received.add(split["sums"]["received"])
+    assert len(seen_received) > 4  # the ranges do tell the cases apart
+    monkeypatch.setattr(fg, "SPLIT_MONTHS", True)
+    year = fg.Filter(staff["admin"], start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    assert fg.sums(year)["received"] == 8  # ten registered: one in 2025, one rejected
+    heat = fg.by_street_category(year)
+    for street in ("370705001", "370705002"):
+        one = fg.by_category(fg.Filter(staff["admin"], region=street + "000", start=year.start, end=year.end))
+        assert [(r.key, r.figures.counters) for r in heat[street]] == [(r.key, r.figures.counters) for r in one]
+    assert fg.month_split(dt.date(2026, 1, 15), dt.date(2026, 3, 10)) == (
+        dt.date(2026, 2, 1), dt.date(2026, 2, 1), [(dt.date(2026, 1, 15), dt.date(2026, 1, 31)),
+                                                   (dt.date(2026, 3, 1), dt.date(2026, 3, 10))])
+    assert fg.month_split(dt.date(2026, 1, 15), dt.date(2026, 2, 10)) is None
+    assert fg.month_split(dt.date(2026, 11, 1), dt.date(2026, 11, 26), today=TODAY) == (
+        dt.date(2026, 11, 1), dt.date(2026, 11, 1), [])
+    assert fg.month_split(dt.date(2026, 11, 1), dt.date(2026, 11, 25), today=TODAY) is None
+
+
+def test_a_year_reads_only_the_monthly_table(months, staff, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(fg, "_today", lambda: TODAY)
+    year = fg.Filter(staff["admin"], start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    to_date = fg.Filter(staff["admin"], start=dt.date(2026, 1, 1), end=TODAY)
+    fg.sums(year)  # the scope's region lookup and the like, once
+    for call in (lambda: fg.sums(year), lambda: fg.by_channel(year), lambda: fg.by_region(year, "street"),
+                 lambda: fg.trend(year, by="month"), lambda: fg.sums(to_date),
+                 lambda: fg.by_category(to_date.period(dt.date(2026, 11, 1), TODAY))):
+        with CaptureQueriesContext(connection) as q:
+            call()
+        rollup_sql = [x["sql"] for x in q.captured_queries if "rollup" in x["sql"]]
+        assert len(rollup_sql) == 1 and "insight_monthlystreetrollup" in rollup_sql[0], rollup_sql
+    with CaptureQueriesContext(connection) as q:
+        fg.sums(year.period(dt.date(2026, 1, 10), dt.date(2026, 12, 31)))
+    tables = sorted("daily" if "insight_dailystreetrollup" in x["sql"] else "monthly"
+                    for x in q.captured_queries if "rollup" in x["sql"])
+    assert tables == ["daily", "monthly"]
+
+
+def test_unit_figures_under_a_street_filter(months, staff, hall):
+    period = dict(start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    whole = {r.label: r.figures.received for r in fg.by_unit(fg.Filter(staff["admin"], **period))}
+    s1 = {r.label: r.figures.received for r in fg.by_unit(fg.Filter(staff["admin"], region="370705001000", **period))}
+    s2 = {r.label: r.figures.received for r in fg.by_unit(fg.Filter(staff["admin"], region="370705002000", **period))}
+    assert whole == {"住建局": 2, "公安分局": 1, "人社局": 2}
+    assert s1 == {"住建局": 1, "公安分局": 1, "人社局": 2} and s2 == {"住建局": 1}
+    # a street user's ranking is its street's; a unit's figures split by street
+    assert {r.label: r.figures.received for r in fg.by_unit(fg.Filter(staff["street"], **period))} == s1
+    zjj = fg.Filter(staff["admin"], unit=hall["zjj"].pk, **period)
+    assert fg.figures(zjj).received == 2
+    assert fg.figures(fg.Filter(staff["admin"], unit=hall["zjj"].pk, region="370705002000", **period)).received == 1
+    assert [(r.key, r.figures.received) for r in fg.by_region(zjj, "street")] == [("370705001", 1), ("370705002", 1)]
+    with pytest.raises(Invalid, match="unit"):
+        fg.figures(fg.Filter(staff["admin"], unit=hall["zjj"].pk, region="370705001001", **period))
+    with pytest.raises(Invalid):
+        fg.by_region(zjj, "community")

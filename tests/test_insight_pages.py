@@ -222,3 +222,26 @@ def test_screen_works_with_zero_cases(client, staff):
     assert all(g["n"] == 0 for g in data["grids"].values()) and data["grids"]
     assert client.get("/screen/").status_code == 200
     assert client.get("/insight/").status_code == 200
+
+
+def test_open_cases_per_grid_from_the_rollup_equal_the_cases(staff, hall, categories, november):
+    """The screen's map counts open cases per grid from RegionRollup (received − completed); the same as counting them."""
+    from django.db.models import Count
+
+    from zhili.cases.models import Case
+    from zhili.cases.workflow import OPEN_STATES
+    from zhili.insight import views
+
+    rejected = register(staff, categories["leak"])
+    services.act(staff["clerk"], rejected, "reject", {"reason": "不属于受理范围", "proper_channel": "法院"})
+    register(staff, categories["leak"])
+    want = dict(Case.objects.filter(state__in=OPEN_STATES).values_list("region_code").annotate(n=Count("id")).order_by())
+    assert sum(want.values()) >= 2
+    for who in ("leader", "street", "admin"):
+        regions = views.map_regions(staff[who])
+        drawn = {r["prefix"] for r in regions}
+        assert views.open_per_region(staff[who], regions) == {k: v for k, v in want.items() if k in drawn}, who
+    # a department counts the open cases it leads, from the cases
+    led = dict(Case.objects.filter(state__in=OPEN_STATES, lead_unit=hall["zjj"]).values_list("region_code")
+               .annotate(n=Count("id")).order_by())
+    assert views.open_per_region(staff["zjj"], views.map_regions(staff["admin"])) == led

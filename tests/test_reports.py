@@ -98,6 +98,7 @@ def test_a_street_report_stays_in_the_street(november, staff):
     rows = {r[0]: r for r in table_rows(document)}
     assert rows["受理量"][1] == "2"
     assert "第一社区 | 2 | 2 | 100.00%" in text and "大虞街道" not in text
+    assert "责任单位排名" in text and "住建局 | 2 | 2 | 100.00% | 100.00%" in text  # the street's cases only
     with pytest.raises(NotFound):
         reports.analysis_report(staff["street2"], "370705001000", *NOV)
     with pytest.raises(NotFound):

@@ -1,6 +1,7 @@
 """Rollups stay equal to a raw recount, whatever sequence of case actions happens."""
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -8,9 +9,10 @@ from hypothesis import strategies as st
 
 from zhili.cases import services
 from zhili.cases.models import Case
+from zhili.cases.workflow import OPEN_STATES
 from zhili.core.errors import ZhiliError
 from zhili.insight import rollups
-from zhili.insight.models import DailyStreetRollup, DailyUnitRollup
+from zhili.insight.models import DailyStreetRollup, DailyUnitRollup, MonthlyStreetRollup, RegionRollup
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +71,20 @@ def test_rollups_equal_a_raw_recount(staff, hall, categories, steps):
         if hours > 30:
             rollups.mark_overdue(now=now0 + dt.timedelta(days=60))
     assert rollups.check() == []
-    assert DailyStreetRollup.objects.exists()
+    assert DailyStreetRollup.objects.exists() and MonthlyStreetRollup.objects.exists()
+    # the monthly street rows are the daily ones added up by month
+    monthly = {(r["month"], r["street_code"], r["category_id"], r["channel"]): r["received"]
+               for r in MonthlyStreetRollup.objects.values("month", "street_code", "category_id", "channel", "received")}
+    by_month: dict = {}
+    for r in DailyStreetRollup.objects.values("day", "street_code", "category_id", "channel", "received"):
+        k = (r["day"].replace(day=1), r["street_code"], r["category_id"], r["channel"])
+        by_month[k] = by_month.get(k, 0) + r["received"]
+    assert monthly == by_month
+    assert set(DailyUnitRollup.objects.values_list("street_code", flat=True)) <= {"370705001", "370705002"}
+    # open now = received − completed, per region
+    open_now = Counter(Case.objects.filter(state__in=OPEN_STATES).values_list("region_code", flat=True))
+    assert {r: rec - done for r, rec, done in RegionRollup.objects.values_list("region_code", "received", "completed")
+            if rec - done} == dict(open_now)
 
 
 def test_rebuild_restores_what_was_lost(staff, hall, categories):
@@ -83,3 +98,9 @@ def test_rebuild_restores_what_was_lost(staff, hall, categories):
     assert problems and "DailyUnitRollup" in problems[0] and "received" in problems[0]
     rollups.rebuild()
     assert rollups.check() == []
+    MonthlyStreetRollup.objects.all().delete()
+    problems = rollups.check()
+    assert problems and problems[0].startswith("MonthlyStreetRollup")
+    rollups.rebuild()
+    assert rollups.check() == [] and MonthlyStreetRollup.objects.count() == 1
+    assert list(DailyUnitRollup.objects.values_list("unit_id", "street_code")) == [(hall["zjj"].pk, "370705001")]

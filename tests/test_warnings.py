@@ -264,12 +264,16 @@ def test_unit_on_time_rate_falling(staff, hall):
     today = dt.date(2026, 11, 30)
 
     def rows(recent_on_time, recent_completed=100):
+        """The recent window in two streets of the district: the rule adds them up."""
         DailyUnitRollup.objects.all().delete()
-        DailyUnitRollup.objects.create(day=today - dt.timedelta(days=40), unit_id=hall["zjj"].pk, district_code="370705",
+        DailyUnitRollup.objects.create(day=today - dt.timedelta(days=40), unit_id=hall["zjj"].pk, street_code="370705001",
                                        received=100, completed=100, completed_on_time=90)
-        DailyUnitRollup.objects.create(day=today - dt.timedelta(days=3), unit_id=hall["zjj"].pk, district_code="370705",
-                                       received=recent_completed, completed=recent_completed,
-                                       completed_on_time=recent_on_time)
+        half, half_on_time = recent_completed // 2, recent_on_time // 2
+        DailyUnitRollup.objects.create(day=today - dt.timedelta(days=3), unit_id=hall["zjj"].pk, street_code="370705001",
+                                       received=half, completed=half, completed_on_time=half_on_time)
+        DailyUnitRollup.objects.create(day=today - dt.timedelta(days=2), unit_id=hall["zjj"].pk, street_code="370705002",
+                                       received=recent_completed - half, completed=recent_completed - half,
+                                       completed_on_time=recent_on_time - half_on_time)
 
     rows(81)  # 90% → 81%: 9 points
     assert wn.sweep(now=at(11, 30, 12))["unit-on-time-falling"] == 0
@@ -279,6 +283,7 @@ def test_unit_on_time_rate_falling(staff, hall):
     assert wn.sweep(now=at(11, 30, 12))["unit-on-time-falling"] == 1
     [w] = raised("unit-on-time-falling")
     assert w.unit_id == hall["zjj"].pk and w.title == "住建局按期办结率下滑 10.00 个百分点"
+    assert w.key.startswith(f"unit:{hall['zjj'].pk}:370705:") and w.region_code == "370705"
     assert w.reason == "近4周按期办结率 80.00%（80/100），前4周 90.00%（90/100），下降 10.00 个百分点（阈值 10 个百分点）"
     assert wn.sweep(now=at(11, 30, 13))["unit-on-time-falling"] == 0
     # the unit's head sees it; another unit's staff do not

@@ -11,7 +11,7 @@ side. Also ``zhili demo --bulk N``. Figures: docs/performance.md.
 
 What a row gets, from its row number ``i`` (deterministic for a seed, an ``n`` and an ``end``):
 
-- ``created_at``: the 365 Shanghai days before ``end``'s day, in row order (numbers rise with time),
+- ``created_at``: the 365 (``days``) Shanghai days before ``end``'s day, in row order (numbers rise with time),
   the time of day following the demo's hourly weights (07:00–22:00);
 - a grid of the district (point in its bounding box), and one of 512 templates of the grid's
   street — category (street-specific mix), type, channel, tier, urgency, title, description,
@@ -27,7 +27,8 @@ What a row gets, from its row number ``i`` (deterministic for a seed, an ``n`` a
   recent cases are open in every state with deadlines around ``end`` and the to-do and overdue
   buckets are filled. Deadlines follow the matching :class:`DeadlinePolicy` exactly for hours,
   days and working days (the calendar of :mod:`zhili.core.calendar`); a calendar month is taken
-  as 30 days. 6 % of the results come late; 4 % returned once, 5 % extended, 3 % reworked
+  as 30 days. ``open_share`` keeps that share of the cases open at ``end`` (a backlog, for the
+  warning sweep's benchmark). 6 % of the results come late; 4 % returned once, 5 % extended, 3 % reworked
   (counts only, no extra timeline steps); ``is_repeat`` is a 6 % flag, not the 30-day rule.
 
 Rollups are added with one ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE`` per rollup
@@ -59,7 +60,14 @@ from django.utils import timezone
 from zhili.core import crypto
 from zhili.core.calendar import SHANGHAI, is_workday
 from zhili.core.models import CodeItem, Organisation, Region, Resident, User
-from zhili.insight.models import COUNTERS, DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup
+from zhili.insight.models import (
+    COUNTERS,
+    DailyStreetRollup,
+    DailyUnitRollup,
+    MonthlyGridRollup,
+    MonthlyStreetRollup,
+    RegionRollup,
+)
 
 from . import deadlines
 from .models import Case, CaseCounter, CaseEvent, CaseParty, DeadlinePolicy
@@ -100,7 +108,9 @@ class _Sql:
         return f"to_timestamp({expr})" if self.pg else f"datetime({expr}, 'unixepoch')"
 
     def greatest(self, a: str, b: str) -> str:
-        return f"GREATEST({a}, {b})" if self.pg else f"max({a}, {b})"
+        """The larger of the two, NULL if either is (SQLite's max(); PostgreSQL's GREATEST ignores NULLs)."""
+        return f"(CASE WHEN ({a}) IS NULL OR ({b}) IS NULL THEN NULL ELSE GREATEST({a}, {b}) END)" if self.pg \
+            else f"max({a}, {b})"
 
     def json(self, expr: str) -> str:
         return f"CAST({expr} AS jsonb)" if self.pg else expr
@@ -342,15 +352,30 @@ def _calendar(first: dt.date, last: dt.date) -> tuple[list[tuple], list[tuple]]:
 
 # ---------------------------------------------------------------- the case statement
 
+#: where the kept-open cases (``open_share``) stop, by per cent: registered, accepted, dispatched, handling,
+#: feedback (waiting for the check), callback — and the step time each waits for
+OPEN_STOPS = ((2, "s.t1"), (6, "s.d"), (20, "s.sg"), (80, "s.rs"), (88, "s.ck"), (100, "s.cl"))
+
+
 def _case_insert(sql: _Sql, h: _Hash, *, lo: int, hi: int, n: int, start: int, end: int, n_grids: int,
-                 n_res: int, clerk_id: int | None, prefix: str, year: int, seq_base: int) -> str:
-    """INSERT … SELECT of rows lo..hi (1-based within the load, all registered in ``year``) from the series ``g``."""
+                 n_res: int, clerk_id: int | None, prefix: str, year: int, seq_base: int, days: int = DAYS,
+                 open_ppm: int = 0) -> str:
+    """INSERT … SELECT of rows lo..hi (1-based within the load, all registered in ``year``) from the series ``g``.
+
+    ``open_ppm`` (per million) of the rows are kept open: they follow the full path (accept, dispatch …)
+    but stop before one step (``OPEN_STOPS``), so at ``end`` they are in an open state with the deadlines
+    their registration time gives; each such row has its own end ``e`` (just before the step it waits
+    for), and every "by the end" test of the row uses it. With 0 the statement is the plain one."""
     K = TEMPLATES_PER_STREET
     E = end
     F = sql.fence
-    pos = f"((((g.i - 1) * {DAYS}) % {n}) * 1000000 / {n})"
-    l1 = f"""SELECT g.i AS i,
-        {start} + (((g.i - 1) * {DAYS}) / {n}) * {DAY_S} + td.start + ({pos} % 1000) * td.width / 1000 AS c,
+    R = "s.e" if open_ppm else str(E)  # the row's own end (layers after l8)
+    X = "x.e" if open_ppm else str(E)
+    pos = f"((((g.i - 1) * {days}) % {n}) * 1000000 / {n})"
+    op_cols = (f"CASE WHEN {h('open')} % 1000000 < {open_ppm} THEN 1 ELSE 0 END AS kopen, {h('stop')} % 100 AS kstop,"
+               if open_ppm else "")
+    l1 = f"""SELECT g.i AS i, {op_cols}
+        {start} + (((g.i - 1) * {days}) / {n}) * {DAY_S} + td.start + ({pos} % 1000) * td.width / 1000 AS c,
         {h('grid')} % {n_grids} AS gidx, {h('template')} % {K} AS k, {h('fate')} % 10000 AS fate,
         {h('who')} AS rw, {h('reporter')} AS rr, {h('reporter2')} AS rr2, {h('place')} AS rp,
         {h('step1')} AS r1, {h('step2')} AS r2, {h('step3')} AS r3, {h('took')} AS r4, {h('took2')} AS r5,
@@ -363,7 +388,7 @@ def _case_insert(sql: _Sql, h: _Hash, *, lo: int, hi: int, n: int, start: int, e
         t.sign_v, t.sign_u, t.handle_v, t.handle_u, t.ext_max,
         COALESCE(CASE t.lead_kind WHEN 1 THEN gr.street_office_id WHEN 2 THEN gr.comm_office_id END, t.dept_id) AS lead,
         rs.id AS reporter_id, rs.phone_index AS phone_index,
-        CASE WHEN s.fate < 100 THEN 1 WHEN s.fate < 150 THEN 2
+        CASE {"WHEN s.kopen = 1 THEN 4" if open_ppm else ""} WHEN s.fate < 100 THEN 1 WHEN s.fate < 150 THEN 2
              WHEN t.tier = 'simple' AND (s.r1 / 10000) % 100 < 45 THEN 3 ELSE 4 END AS p
       FROM ({l1}) s
       JOIN bulk_grid gr ON gr.idx = s.gidx
@@ -412,30 +437,35 @@ def _case_insert(sql: _Sql, h: _Hash, *, lo: int, hi: int, n: int, start: int, e
     l8 = f"""SELECT s.*,
         CASE WHEN s.p IN (1, 2) THEN s.t1 WHEN NOT (s.fate >= 150 AND s.fate < 240) THEN s.ck + 7200 + s.r7 % 165600 END AS cl
       FROM ({l7}) s {F}"""
+    if open_ppm:  # e: the end of a kept-open row is just before the step it waits for (if that comes before end)
+        nxt = "CASE " + " ".join(f"WHEN s.kstop < {p} THEN {t}" for p, t in OPEN_STOPS[:-1]) + f" ELSE {OPEN_STOPS[-1][1]} END"
+        l8 = f"""SELECT s.*, CASE WHEN s.kopen = 1 AND ({nxt}) IS NOT NULL AND ({nxt}) - 1 < {E} THEN ({nxt}) - 1
+                                  ELSE {E} END AS e
+          FROM ({l8}) s {F}"""
     l9 = f"""SELECT s.*,
         CASE WHEN s.p IN (3, 4) AND {E} - s.cl > 60 * {DAY_S} AND (s.r7 / 1000000) % 10 < 7
              THEN s.cl + {DAY_S} + s.r9 % 777600 END AS ar,
-        CASE WHEN s.p = 4 AND s.sg <= {E} AND (s.r8 / 100) % 100 < 5 AND s.ext_max > 0
+        CASE WHEN s.p = 4 AND s.sg <= {R} AND (s.r8 / 100) % 100 < 5 AND s.ext_max > 0
              THEN (CASE WHEN s.ext_max < 5 THEN s.ext_max ELSE 5 END) ELSE 0 END AS ext
       FROM ({l8}) s {F}"""
     l10 = f"""SELECT s.*, s.due0 + s.ext * {DAY_S} AS due,
-        CASE WHEN s.p = 1 AND s.t1 <= {E} THEN 'rejected'
-             WHEN s.p = 2 AND s.t1 <= {E} THEN 'merged'
+        CASE WHEN s.p = 1 AND s.t1 <= {R} THEN 'rejected'
+             WHEN s.p = 2 AND s.t1 <= {R} THEN 'merged'
              WHEN s.p IN (1, 2) THEN 'registered'
-             WHEN s.ar <= {E} THEN 'archived' WHEN s.cl <= {E} THEN 'closed' WHEN s.ck <= {E} THEN 'callback'
-             WHEN s.rs <= {E} THEN 'feedback' WHEN s.sg <= {E} THEN 'handling' WHEN s.d <= {E} THEN 'dispatched'
-             WHEN s.t1 <= {E} THEN 'accepted' ELSE 'registered' END AS st,
-        CASE WHEN s.ar <= {E} THEN s.ar WHEN s.cl <= {E} THEN s.cl WHEN s.ck <= {E} THEN s.ck WHEN s.rs <= {E} THEN s.rs
-             WHEN s.sg <= {E} THEN s.sg WHEN s.d <= {E} THEN s.d WHEN s.t1 <= {E} THEN s.t1 ELSE s.c END AS lt
+             WHEN s.ar <= {R} THEN 'archived' WHEN s.cl <= {R} THEN 'closed' WHEN s.ck <= {R} THEN 'callback'
+             WHEN s.rs <= {R} THEN 'feedback' WHEN s.sg <= {R} THEN 'handling' WHEN s.d <= {R} THEN 'dispatched'
+             WHEN s.t1 <= {R} THEN 'accepted' ELSE 'registered' END AS st,
+        CASE WHEN s.ar <= {R} THEN s.ar WHEN s.cl <= {R} THEN s.cl WHEN s.ck <= {R} THEN s.ck WHEN s.rs <= {R} THEN s.rs
+             WHEN s.sg <= {R} THEN s.sg WHEN s.d <= {R} THEN s.d WHEN s.t1 <= {R} THEN s.t1 ELSE s.c END AS lt
       FROM ({l9}) s {F}"""
 
     def at(col: str) -> str:
-        return f"CASE WHEN {col} <= {E} THEN {sql.ts(col)} END"
+        return f"CASE WHEN {col} <= {X} THEN {sql.ts(col)} END"
 
     seq = f"({seq_base} + x.i - {lo} + 1)"
     sat = "(CASE WHEN x.r9 % 100 < 85 THEN 'satisfied' WHEN x.r9 % 100 < 97 THEN 'basic' ELSE 'unsatisfied' END)"
-    closed_ok = f"(x.p IN (3, 4) AND x.cl <= {E})"
-    running_late = f"(x.d <= {E} AND x.due < {E} AND (x.rs IS NULL OR x.rs > {E}))"
+    closed_ok = f"(x.p IN (3, 4) AND x.cl <= {X})"
+    running_late = f"(x.d <= {X} AND x.due < {E} AND (x.rs IS NULL OR x.rs > {X}))"
     cols = {
         "number": f"'{prefix}{year}-' || {sql.seq_text(seq)}",
         "channel": "x.channel", "case_type": "x.case_type", "category_id": "x.category_id",
@@ -445,29 +475,29 @@ def _case_insert(sql: _Sql, h: _Hash, *, lo: int, hi: int, n: int, start: int, e
         "urgency": "x.urgency", "tier": "x.tier", "state": "x.st",
         "confidential": "COALESCE(x.case_type = 'report' AND (x.rw / 10000) % 2 = 0, FALSE)",
         "reporter_id": "x.reporter_id", "reporter_phone_index": "x.phone_index",
-        "lead_unit_id": f"CASE WHEN x.d <= {E} THEN x.lead END", "handler_id": "NULL",
+        "lead_unit_id": f"CASE WHEN x.d <= {X} THEN x.lead END", "handler_id": "NULL",
         "registered_by_id": f"CASE WHEN x.channel = 'window' THEN {clerk_id if clerk_id else 'NULL'} END",
         "registered_org_id": "NULL", "dispatched_by_id": "NULL",
         "created_at": sql.ts("x.c"),
-        "accepted_at": f"CASE WHEN x.p IN (3, 4) AND x.t1 <= {E} THEN {sql.ts('x.t1')} END",
+        "accepted_at": f"CASE WHEN x.p IN (3, 4) AND x.t1 <= {X} THEN {sql.ts('x.t1')} END",
         "dispatched_at": at("x.d"), "signed_at": at("x.sg"), "resolved_at": at("x.rs"),
         "closed_at": at("x.cl"), "archived_at": at("x.ar"), "updated_at": sql.ts("x.lt"),
-        "sign_due_at": f"CASE WHEN x.d <= {E} THEN {sql.ts('x.sdue')} END",
-        "due_at": f"CASE WHEN x.d <= {E} THEN {sql.ts('x.due')} END",
-        "deadline_unit": f"CASE WHEN x.d <= {E} THEN x.handle_u ELSE '' END",
+        "sign_due_at": f"CASE WHEN x.d <= {X} THEN {sql.ts('x.sdue')} END",
+        "due_at": f"CASE WHEN x.d <= {X} THEN {sql.ts('x.due')} END",
+        "deadline_unit": f"CASE WHEN x.d <= {X} THEN x.handle_u ELSE '' END",
         "suspended_at": "NULL", "suspended_from": "''", "extension_pending": "NULL",
         "extended_days": "x.ext",
-        "result": (f"CASE WHEN x.rs <= {E} THEN (CASE WHEN x.p = 3 THEN '现场协调处理，当事人认可' "
+        "result": (f"CASE WHEN x.rs <= {X} THEN (CASE WHEN x.p = 3 THEN '现场协调处理，当事人认可' "
                    f"ELSE '已到现场核实并处理，向当事人反馈' END) ELSE '' END"),
         "solved": f"CASE WHEN {closed_ok} THEN x.r9 % 100 < 97 END",
         "satisfaction": f"CASE WHEN {closed_ok} THEN {sat} ELSE '' END",
         "card": "''",
-        "return_count": f"CASE WHEN x.d <= {E} AND x.r8 % 100 < 4 THEN 1 ELSE 0 END",
+        "return_count": f"CASE WHEN x.d <= {X} AND x.r8 % 100 < 4 THEN 1 ELSE 0 END",
         "extension_count": "CASE WHEN x.ext > 0 THEN 1 ELSE 0 END",
-        "rework_count": f"CASE WHEN x.p = 4 AND x.rs <= {E} AND (x.r8 / 10000) % 100 < 3 THEN 1 ELSE 0 END",
-        "resolved_in_grid": f"COALESCE(x.p = 3 AND x.channel = 'grid' AND x.rs <= {E}, FALSE)",
-        "on_time": f"CASE WHEN x.p = 3 AND x.rs <= {E} THEN TRUE WHEN x.p = 4 AND x.rs <= {E} THEN x.rs <= x.due END",
-        "was_overdue": f"COALESCE(x.p = 4 AND ((x.rs <= {E} AND x.rs > x.due) OR {running_late}), FALSE)",
+        "rework_count": f"CASE WHEN x.p = 4 AND x.rs <= {X} AND (x.r8 / 10000) % 100 < 3 THEN 1 ELSE 0 END",
+        "resolved_in_grid": f"COALESCE(x.p = 3 AND x.channel = 'grid' AND x.rs <= {X}, FALSE)",
+        "on_time": f"CASE WHEN x.p = 3 AND x.rs <= {X} THEN TRUE WHEN x.p = 4 AND x.rs <= {X} THEN x.rs <= x.due END",
+        "was_overdue": f"COALESCE(x.p = 4 AND ((x.rs <= {X} AND x.rs > x.due) OR {running_late}), FALSE)",
         "is_repeat": "COALESCE((x.rw / 100) % 100 < 6, FALSE)",
         "master_id": "NULL", "outcome": "NULL", "search_text": "x.search_text",
     }
@@ -573,10 +603,10 @@ def _rollup_sql(sql: _Sql, where: str, source: str | None = None) -> list[str]:
         FROM {source} c WHERE {where} {sql.fence}"""
     handling = (f"CASE WHEN c.state IN ('closed', 'archived') AND c.resolved_at IS NOT NULL THEN "
                 f"(CASE WHEN c.us_b > c.us_a THEN ({W('cb', 'c.us_b')} - {W('ca', 'c.us_a')}) / {US} ELSE 0 END) ELSE 0 END")
-    fill = f"""INSERT INTO bulk_contrib (state, day, month, street_code, district_code, grid_code, category_id, channel,
+    fill = f"""INSERT INTO bulk_contrib (state, day, month, street_code, region_code, grid_code, category_id, channel,
             unit_id, {', '.join(COUNTERS)})
         SELECT c.state, {sql.local_day('c.created_at')}, {sql.local_month('c.created_at')}, substr(c.region_code, 1, 9),
-            substr(c.region_code, 1, 6), CASE WHEN length(c.region_code) = 15 THEN c.region_code END, c.category_id,
+            c.region_code, CASE WHEN length(c.region_code) = 15 THEN c.region_code END, c.category_id,
             c.channel, c.lead_unit_id,
             {', '.join(handling if k == 'handling_seconds' else flags[k] for k in COUNTERS)}
         FROM ({inner}) c
@@ -585,25 +615,31 @@ def _rollup_sql(sql: _Sql, where: str, source: str | None = None) -> list[str]:
     sums = ", ".join(f"SUM({k})" for k in COUNTERS)
     upd = ", ".join(f"{k} = {{t}}.{k} + excluded.{k}" for k in COUNTERS)
     out = [fill]
-    for model, keys, select_keys, cond in (
-            (DailyStreetRollup, "day, street_code, category_id, channel", "day, street_code, category_id, channel",
-             "state NOT IN ('rejected', 'merged')"),
-            (DailyUnitRollup, "day, unit_id, district_code", "day, unit_id, district_code",
-             "unit_id IS NOT NULL AND state NOT IN ('rejected', 'merged')"),
-            (MonthlyGridRollup, "month, grid_code, category_id", "month, grid_code, category_id",
-             "grid_code IS NOT NULL AND state NOT IN ('rejected', 'merged')")):
+    # the daily tables first, then those whose rows parallel chunks share (SHARED_UPSERTS: months, regions)
+    for model, keys, cond in (
+            (DailyStreetRollup, "day, street_code, category_id, channel", "state NOT IN ('rejected', 'merged')"),
+            (DailyUnitRollup, "day, unit_id, street_code", "unit_id IS NOT NULL AND state NOT IN ('rejected', 'merged')"),
+            (MonthlyStreetRollup, "month, street_code, category_id, channel", "state NOT IN ('rejected', 'merged')"),
+            (MonthlyGridRollup, "month, grid_code, category_id",
+             "grid_code IS NOT NULL AND state NOT IN ('rejected', 'merged')"),
+            (RegionRollup, "region_code", "state NOT IN ('rejected', 'merged')")):
         t = model._meta.db_table
         out.append(f"""INSERT INTO {t} ({keys}, {', '.join(COUNTERS)})
-            SELECT {select_keys}, {sums} FROM bulk_contrib WHERE {cond} GROUP BY {select_keys}
+            SELECT {keys}, {sums} FROM bulk_contrib WHERE {cond} GROUP BY {keys}
             ON CONFLICT ({keys}) DO UPDATE SET {upd.format(t=t)}""")
     return out
+
+
+#: the last upserts of ``_rollup_sql`` write rows that parallel chunks share (the monthly tables', the regions')
+SHARED_UPSERTS = 3
+ROLLUP_TABLES = (DailyStreetRollup, MonthlyStreetRollup, DailyUnitRollup, MonthlyGridRollup, RegionRollup)
 
 
 def _create_contrib(cur, sql: _Sql) -> None:
     day = "date" if sql.pg else "text"
     cur.execute("DROP TABLE IF EXISTS bulk_contrib")
-    cur.execute(f"CREATE TEMP TABLE bulk_contrib (state text, day {day}, month {day}, street_code text, district_code text, "
-                f"grid_code text, category_id bigint, channel text, unit_id bigint, "
+    cur.execute(f"CREATE TEMP TABLE bulk_contrib (state text, day {day}, month {day}, street_code text, "
+                f"region_code text, grid_code text, category_id bigint, channel text, unit_id bigint, "
                 + ", ".join(f"{k} bigint" for k in COUNTERS) + ")")
 
 
@@ -623,7 +659,7 @@ def rebuild_rollups(stdout=None) -> dict[str, int]:
     t0 = time.perf_counter()
     span = Case.objects.aggregate(a=Min("created_at"), b=Max("created_at"), r=Max("resolved_at"), d=Min("dispatched_at"))
     with transaction.atomic(), connection.cursor() as cur:
-        for model in (DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup):
+        for model in ROLLUP_TABLES:
             cur.execute(f"DELETE FROM {model._meta.db_table}")
         if span["a"] is not None:
             _create_temp_tables(cur, sql)
@@ -635,9 +671,9 @@ def rebuild_rollups(stdout=None) -> dict[str, int]:
                 cur.execute(stmt)
             _drop_temp_tables(cur)
             if sql.pg:
-                for model in (DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup):
+                for model in ROLLUP_TABLES:
                     cur.execute(f"ANALYZE {model._meta.db_table}")
-    out = {m.__name__: m.objects.count() for m in (DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup)}
+    out = {m.__name__: m.objects.count() for m in ROLLUP_TABLES}
     _say(stdout, f"rollups rebuilt in {time.perf_counter() - t0:.1f} s: {out}")
     return out
 
@@ -747,7 +783,8 @@ class _Load:
     def piece(self, cur, sql: _Sql, year: int, lo: int, hi: int, seq_base: int) -> dict:
         """Rows lo..hi in one transaction: cases, parties, timeline, rollups. Returns counts and seconds."""
         insert = _case_insert(sql, self.h, lo=lo, hi=hi, n=self.n, start=self.start, end=self.E, n_grids=len(self.grids),
-                              n_res=self.n_res, clerk_id=self.clerk, prefix=self.prefix, year=year, seq_base=seq_base)
+                              n_res=self.n_res, clerk_id=self.clerk, prefix=self.prefix, year=year, seq_base=seq_base,
+                              days=self.days, open_ppm=self.open_ppm)
         made = hi - lo + 1
         took = {}
         with transaction.atomic(using=cur.db.alias):
@@ -794,8 +831,8 @@ class _Load:
                 fill, *upserts = _rollup_sql(sql, window)
                 cur.execute(fill)
             for j, stmt in enumerate(upserts):
-                if sql.pg and j == len(upserts) - 1:
-                    # pieces never share a day, but may share a month: monthly upserts one at a time
+                if sql.pg and j == len(upserts) - SHARED_UPSERTS:
+                    # pieces never share a day, but share months and regions: those upserts one at a time
                     cur.execute(f"SELECT pg_advisory_xact_lock({ROLLUP_LOCK})")
                 cur.execute(stmt)
             cur.execute("DELETE FROM bulk_contrib")
@@ -808,12 +845,13 @@ class _Load:
         return {"cases": made, "parties": parties, "events": events, "took": took}
 
 
-def _pieces(lo: int, hi: int, n: int, chunk: int, start_day: dt.date, first_row_of_day) -> list[tuple[int, int]]:
+def _pieces(lo: int, hi: int, n: int, chunk: int, start_day: dt.date, first_row_of_day,
+            days: int = DAYS) -> list[tuple[int, int]]:
     """Rows lo..hi cut into pieces of at most ``chunk`` rows at whole days, and at the start of every month:
     no two pieces share a day (their daily rollup rows never collide) and few share a month."""
     R = first_row_of_day
     out, start = [], lo
-    k = (lo - 1) * DAYS // n
+    k = (lo - 1) * days // n
     while True:
         day_end = min(R(k + 1) - 1, hi)  # the last row registered on day k
         month_starts = (start_day + dt.timedelta(days=k)).day == 1
@@ -845,8 +883,16 @@ def _reserve_numbers(prefix: str, spans: list[tuple[int, int, int]]) -> dict[int
 
 def bulk_load(n: int, seed: int = 1, end: dt.datetime | None = None, chunk: int = 200_000, *,
               residents: int | None = None, district_prefix: str | None = None, defer_indexes: bool | None = None,
-              workers: int | None = None, stdout=sys.stdout) -> dict:
-    """Load ``n`` synthetic cases created over the 365 days before ``end`` (default: now), in its state at ``end``.
+              workers: int | None = None, days: int = DAYS, open_share: float = 0.0, stdout=sys.stdout) -> dict:
+    """Load ``n`` synthetic cases created over the ``days`` (365) days before ``end`` (default: now), in
+    their state at ``end``.
+
+    ``open_share`` (0–1) of the cases are kept open at ``end``: they take the full path (accepted,
+    dispatched to a unit …) but stop before one step — 2 % registered, 4 % accepted, 14 % dispatched,
+    60 % handling, 8 % waiting for the check, 12 % for the callback (fewer when a case is too young to
+    have got that far) — with the deadlines their registration and dispatch times give. With a
+    short ``days`` (e.g. 30 days, ``open_share=1``) that is a backlog whose deadlines lie around ``end``:
+    some long past, most in the coming weeks.
 
     Builds the demo district first if the database holds no regions. Prints progress to ``stdout``
     (None: quiet). Returns counts and timings.
@@ -865,6 +911,8 @@ def bulk_load(n: int, seed: int = 1, end: dt.datetime | None = None, chunk: int 
 
     if n < 1:
         raise ValueError("n must be at least 1")
+    if not 1 <= days <= DAYS * 10 or not 0.0 <= open_share <= 1.0:
+        raise ValueError("days must be 1..3650 and open_share 0..1")
     sql = _Sql(connection.vendor)
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
@@ -880,7 +928,7 @@ def bulk_load(n: int, seed: int = 1, end: dt.datetime | None = None, chunk: int 
         raise RuntimeError(f"case prefix {prefix!r}: letters and digits only")
     end = (end or timezone.now()).replace(microsecond=0)
     end_day = end.astimezone(SHANGHAI).date()
-    start_day = end_day - dt.timedelta(days=DAYS)
+    start_day = end_day - dt.timedelta(days=days)
     rng = random.Random(f"zhili-bulk/{seed}/lookups")
     district_prefix = district_prefix or getattr(settings, "ZHILI_DISTRICT_CODE", "370705")
 
@@ -893,16 +941,16 @@ def bulk_load(n: int, seed: int = 1, end: dt.datetime | None = None, chunk: int 
     n_res = residents if residents is not None else max(1000, n // 10)
     load = _Load(n=n, h=_Hash(seed), start=_epoch(dt.datetime.combine(start_day, dt.time(), SHANGHAI)), E=_epoch(end),
                  grids=grids, templates=templates, tod=_time_of_day_slots(), cal=cal, wd=wd, clerk=clerk, n_res=n_res,
-                 prefix=prefix, res_rows=[], no_triggers=False)
+                 prefix=prefix, res_rows=[], no_triggers=False, days=days, open_ppm=round(open_share * 1_000_000))
 
     # which rows fall in which year (numbers restart each year)
-    def first_row_of_day(k: int) -> int:  # rows i with (i - 1) * DAYS // n >= k
-        return -(-k * n // DAYS) + 1
+    def first_row_of_day(k: int) -> int:  # rows i with (i - 1) * days // n >= k
+        return -(-k * n // days) + 1
 
     spans = []  # (year, first i, last i)
     for year in range(start_day.year, end_day.year + 1):
         k0 = max((dt.date(year, 1, 1) - start_day).days, 0)
-        k1 = min((dt.date(year + 1, 1, 1) - start_day).days, DAYS)
+        k1 = min((dt.date(year + 1, 1, 1) - start_day).days, days)
         lo, hi = first_row_of_day(k0), min(first_row_of_day(k1) - 1, n)
         if lo <= hi:
             spans.append((year, lo, hi))
@@ -935,7 +983,7 @@ def bulk_load(n: int, seed: int = 1, end: dt.datetime | None = None, chunk: int 
             base = _reserve_numbers(prefix, spans)
             timings["lookups_s"] = round(time.perf_counter() - t, 2)
             pieces = [(year, a, b, base[year] + a - lo) for year, lo, hi in spans
-                      for a, b in _pieces(lo, hi, n, chunk, start_day, first_row_of_day)]
+                      for a, b in _pieces(lo, hi, n, chunk, start_day, first_row_of_day, days)]
             lock = threading.Lock()
 
             def done(res: dict) -> None:
@@ -968,12 +1016,13 @@ def bulk_load(n: int, seed: int = 1, end: dt.datetime | None = None, chunk: int 
         t = time.perf_counter()
         verb = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
         with connection.cursor() as cur:
-            for model in (Case, CaseEvent, CaseParty, Resident, DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup):
+            for model in (Case, CaseEvent, CaseParty, Resident, *ROLLUP_TABLES):
                 cur.execute(f"{verb} {model._meta.db_table}")
         timings["vacuum_analyze_s" if verb != "ANALYZE" else "analyze_s"] = round(time.perf_counter() - t, 2)
     timings["total_s"] = round(time.perf_counter() - t_start, 2)
     out = {"vendor": connection.vendor, "cases": counts["cases"], "residents": n_res, "parties": counts["parties"],
-           "events": counts["events"], "seed": seed, "end": end.isoformat(), "workers": workers,
+           "events": counts["events"], "seed": seed, "end": end.isoformat(), "workers": workers, "days": days,
+           "open_share": open_share,
            "years": {y: hi - lo + 1 for y, lo, hi in spans}, **timings,
            "cases_per_s": round(counts["cases"] / max(timings["total_s"], 1e-9))}
     _say(stdout, f"bulk load done: {out['cases']:,} cases, {out['events']:,} events in {timings['total_s']:.1f} s "

@@ -9,15 +9,23 @@ hold (see its docstring).
 
 A :class:`Filter` says whose figures (the actor: the data scope always applies), where (a region
 prefix), when (dates in Asia/Shanghai, both ends included), what (a category and its
-sub-categories, a channel) or which lead unit. ``figures(f)`` sums the matching rollup rows in one
-query; ``by_region``, ``by_category``, ``by_channel``, ``by_unit`` and ``trend`` break them down;
-``compare(f)`` sets them against the previous period (环比) and the same period a year before (同比).
+sub-categories, a channel) or which lead unit. ``figures(f)`` sums the matching rollup rows (one
+SUM query per table it reads); ``by_region``, ``by_category``, ``by_channel``, ``by_unit`` and
+``trend`` break them down; ``compare(f)`` sets them against the previous period (环比) and the same
+period a year before (同比).
 
-Which rollup table answers (one SUM query per table):
+Which rollup tables answer:
 
-* ``DailyStreetRollup`` (day × street × category × channel): region prefixes of up to 9 digits
-  (district, street), categories, channels, any period by day;
-* ``DailyUnitRollup`` (day × lead unit × district): a lead unit's figures, rankings of units;
+* ``MonthlyStreetRollup`` (month × street × category × channel) and ``DailyStreetRollup`` (day ×
+  street × category × channel): region prefixes of up to 9 digits (district, street), categories,
+  channels, any period by day. A period is split (:func:`month_split`): its whole calendar months
+  are summed from the monthly table, the days before the first and after the last whole month from
+  the daily table, and the two answers added (grouped breakdowns merged by key) — a year, a quarter
+  or a month is one query over the monthly table, and so is this month or this year to date (no
+  case is registered after today, so a period ending today ends, in effect, with its month). The
+  trend by day reads the daily table;
+* ``DailyUnitRollup`` (day × lead unit × street): a lead unit's figures, rankings of units, for the
+  district or one street (not per category or channel, community or grid);
 * ``MonthlyGridRollup`` (month × grid × category): a community or a grid (prefix of 12 or 15
   digits). It counts by whole months — a period is widened to the months it touches — and only the
   cases located in a grid.
@@ -37,13 +45,14 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Invalid
 
-from .models import COUNTERS, DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup
+from .models import COUNTERS, DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup, MonthlyStreetRollup
 
 DASH = "—"
 
@@ -424,47 +433,131 @@ def _unsupported(field_: str, zh: str, en: str):
     return Invalid(field_, zh, en)
 
 
-def _source(f: Filter, scope: _Scope, want: str = "") -> tuple[type, Any, str]:
-    """(rollup model, filtered queryset, date field) that answers this filter."""
+#: answer the whole calendar months of a period from MonthlyStreetRollup and only its edge days from
+#: DailyStreetRollup (False: every day from the daily table — the single-table answer tests compare with)
+SPLIT_MONTHS = True
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One query's worth of a filter: a rollup table, its rows that match, and the date field they carry."""
+
+    model: type
+    qs: Any
+    date_field: str  # "day" or "month"
+
+
+def _family(f: Filter, scope: _Scope, want: str = "") -> str:
+    """Which rollups hold this filter: "street" (day/month × street × category × channel), "unit"
+    (day × lead unit × street) or "grid" (month × grid × category); combinations none holds are refused."""
     if scope.unit is not None or want == "unit":
         if f.category or f.channel:
             raise _unsupported("unit", "按单位统计不能同时按类别或渠道筛选", "unit figures cannot be filtered by category or channel")
-        if len(scope.prefix) > 6:
-            raise _unsupported("unit", "单位统计按区汇总，不能按街道及以下区域筛选",
-                               "unit figures are kept per district, not per street or below")
+        if len(scope.prefix) > 9:
+            raise _unsupported("unit", "单位统计按街道汇总，不能按社区或网格筛选",
+                               "unit figures are kept per street, not per community or grid")
+        return "unit"
+    if len(scope.prefix) > 9 or want == "grid":
+        if f.channel:
+            raise _unsupported("channel", "社区和网格的统计不按渠道区分", "community and grid figures are not kept per channel")
+        return "grid"
+    return "street"
+
+
+def _street_filter(qs, prefix: str):
+    if len(prefix) == 9:
+        return qs.filter(street_code=prefix)
+    return qs.filter(street_code__startswith=prefix) if prefix else qs
+
+
+def _days(qs, start: dt.date | None, end: dt.date | None):
+    if start:
+        qs = qs.filter(day__gte=start)
+    if end:
+        qs = qs.filter(day__lte=end)
+    return qs
+
+
+def _today() -> dt.date:
+    return timezone.now().astimezone(SHANGHAI).date()
+
+
+def month_split(start: dt.date | None, end: dt.date | None, today: dt.date | None = None) -> tuple[
+        dt.date | None, dt.date | None, list[tuple[dt.date, dt.date]]] | None:
+    """The whole calendar months inside [start, end] (None: unbounded) as (first month, last month —
+    their first days, None when unbounded) and the days outside them as at most two (first, last)
+    ranges; None when the period holds no whole month.
+
+    A period that ends ``today`` or later ends, in effect, at the end of its last month: no case is
+    registered after today, so 1 November – today is the whole of November (this month, this year
+    to date)."""
+    if end is not None and today is not None and end >= today:
+        end = _month_end(end)
+    first = None if start is None else (start if start.day == 1 else _add_months(start.replace(day=1), 1))
+    if end is None:
+        last = None
+    elif end == _month_end(end):
+        last = end.replace(day=1)
+    else:
+        last = _add_months(end.replace(day=1), -1)
+    if first is not None and last is not None and first > last:
+        return None
+    edges = []
+    if start is not None and first is not None and start < first:
+        edges.append((start, first - dt.timedelta(days=1)))
+    if end is not None and last is not None and end > _month_end(last):
+        edges.append((_month_end(last) + dt.timedelta(days=1), end))
+    return first, last, edges
+
+
+def _parts(f: Filter, scope: _Scope, want: str = "", by_day: bool = False) -> list[_Part]:
+    """The queries that answer this filter (their sums added give its figures).
+
+    Streets: the whole months of the period from MonthlyStreetRollup and the days before and after
+    them from DailyStreetRollup (``by_day``: every day from the daily table); a year, or this month
+    or year to date, is one query over the monthly table. Units: DailyUnitRollup. Communities and grids: MonthlyGridRollup, the
+    period widened to the months it touches."""
+    family = _family(f, scope, want)
+    if family == "unit":
         qs = DailyUnitRollup.objects.all()
         if scope.unit is not None:
             qs = qs.filter(unit_id=scope.unit)
-        if scope.prefix:
-            qs = qs.filter(district_code__startswith=scope.prefix[:6])
-        model, date_field = DailyUnitRollup, "day"
-    elif len(scope.prefix) > 9 or want == "grid":
-        if f.channel:
-            raise _unsupported("channel", "社区和网格的统计不按渠道区分", "community and grid figures are not kept per channel")
-        qs = MonthlyGridRollup.objects.all()
-        if scope.prefix:
-            qs = qs.filter(grid_code__startswith=scope.prefix)
-        model, date_field = MonthlyGridRollup, "month"
-    else:
-        qs = DailyStreetRollup.objects.all()
-        if scope.prefix:
-            qs = qs.filter(street_code__startswith=scope.prefix[:9])
-        if f.channel:
-            qs = qs.filter(channel=f.channel)
-        model, date_field = DailyStreetRollup, "day"
-    if f.category and model is not DailyUnitRollup:
-        qs = qs.filter(category_id__in=category_ids(f.category))
-    if date_field == "day":
-        if f.start:
-            qs = qs.filter(day__gte=f.start)
-        if f.end:
-            qs = qs.filter(day__lte=f.end)
-    else:
+        return [_Part(DailyUnitRollup, _days(_street_filter(qs, scope.prefix[:9]), f.start, f.end), "day")]
+    cats = category_ids(f.category) if f.category else None
+
+    def base(model):
+        qs = model.objects.all()
+        if family == "grid":
+            qs = qs.filter(grid_code__startswith=scope.prefix) if scope.prefix else qs
+        else:
+            qs = _street_filter(qs, scope.prefix[:9])
+            if f.channel:
+                qs = qs.filter(channel=f.channel)
+        return qs.filter(category_id__in=cats) if cats is not None else qs
+
+    if family == "grid":
+        qs = base(MonthlyGridRollup)
         if f.start:
             qs = qs.filter(month__gte=f.start.replace(day=1))
         if f.end:
             qs = qs.filter(month__lte=f.end)
-    return model, qs, date_field
+        return [_Part(MonthlyGridRollup, qs, "month")]
+    split = None if by_day or not SPLIT_MONTHS else month_split(f.start, f.end, _today())
+    if split is None:
+        return [_Part(DailyStreetRollup, _days(base(DailyStreetRollup), f.start, f.end), "day")]
+    first, last, edges = split
+    monthly = base(MonthlyStreetRollup)
+    if first is not None:
+        monthly = monthly.filter(month__gte=first)
+    if last is not None:
+        monthly = monthly.filter(month__lte=last)
+    parts = [_Part(MonthlyStreetRollup, monthly, "month")]
+    if edges:
+        days = Q()
+        for a, b in edges:
+            days |= Q(day__gte=a, day__lte=b)
+        parts.append(_Part(DailyStreetRollup, base(DailyStreetRollup).filter(days), "day"))
+    return parts
 
 
 _SUMS = {c: Sum(c) for c in COUNTERS}
@@ -475,12 +568,14 @@ def _counters(row: Mapping[str, Any]) -> dict[str, int]:
 
 
 def sums(f: Filter) -> dict[str, int]:
-    """The summed counters of a filter: one SUM query over one rollup table."""
+    """The summed counters of a filter: one SUM query per rollup table it reads (one for a year)."""
     scope = _scope(f)
     if scope.empty:
         return _zero()
-    _m, qs, _d = _source(f, scope)
-    return _counters(qs.aggregate(**_SUMS))
+    acc: Counter = Counter()
+    for part in _parts(f, scope):
+        acc.update(_counters(part.qs.aggregate(**_SUMS)))
+    return {**_zero(), **acc}
 
 
 def figures(f: Filter, *, now: dt.datetime | None = None, with_overdue_now: bool = True) -> Figures:
@@ -497,8 +592,14 @@ class Row:
     figures: Figures
 
 
-def _grouped(qs, *group) -> list[dict]:
-    return list(qs.values(*group).annotate(**_SUMS).order_by())
+def _grouped(parts: list[_Part], *group: str, **annotations) -> dict[tuple, dict[str, int]]:
+    """Each part's sums grouped by ``group`` (fields, or ``annotations``), added up by key in Python."""
+    acc: dict[tuple, Counter] = defaultdict(Counter)
+    for part in parts:
+        qs = part.qs.annotate(**annotations) if annotations else part.qs
+        for r in qs.values(*group).annotate(**_SUMS).order_by():
+            acc[tuple(r[g] for g in group)].update(_counters(r))
+    return {k: {**_zero(), **c} for k, c in acc.items()}
 
 
 def _sorted(rows: Iterable[Row]) -> list[Row]:
@@ -507,24 +608,22 @@ def _sorted(rows: Iterable[Row]) -> list[Row]:
 
 def by_region(f: Filter, level: str = "street") -> list[Row]:
     """Figures per street (prefix length 9) or per community (12) or grid (15) within the filter.
-    Streets come from the daily table; communities and grids from the monthly grid table."""
+    Streets come from the street rollups (a lead unit's: from the unit rollup); communities and
+    grids from the monthly grid table."""
     from zhili.core.models import Region
 
     length = {"street": 9, "community": 12, "grid": 15}[level]
     scope = _scope(f)
     if scope.empty:
         return []
-    if scope.unit is not None:
-        raise _unsupported("unit", "按单位统计不能再按区域细分", "unit figures have no regional breakdown")
+    if scope.unit is not None and level != "street":
+        raise _unsupported("unit", "按单位统计只能按街道细分", "unit figures are broken down by street only")
     if level == "street" and len(scope.prefix) <= 9:
-        _m, qs, _d = _source(f, scope)
-        qs = qs.annotate(rk=Substr("street_code", 1, length))
+        acc = _grouped(_parts(f, scope), "street_code")
     else:
-        _m, qs, _d = _source(f, scope, want="grid")
-        qs = qs.annotate(rk=Substr("grid_code", 1, length))
-    rows = _grouped(qs, "rk")
-    names = dict(Region.objects.filter(prefix__in=[r["rk"] for r in rows], level=level).values_list("prefix", "name"))
-    return _sorted(Row(r["rk"], names.get(r["rk"], r["rk"]), Figures(_counters(r))) for r in rows)
+        acc = _grouped(_parts(f, scope, want="grid"), "rk", rk=Substr("grid_code", 1, length))
+    names = dict(Region.objects.filter(prefix__in=[k for (k,) in acc], level=level).values_list("prefix", "name"))
+    return _sorted(Row(k, names.get(k, k), Figures(c)) for (k,), c in acc.items())
 
 
 def by_category(f: Filter, level: str = "root") -> list[Row]:
@@ -533,16 +632,30 @@ def by_category(f: Filter, level: str = "root") -> list[Row]:
     scope = _scope(f)
     if scope.empty:
         return []
-    _m, qs, _d = _source(f, scope)
-    if _m is DailyUnitRollup:
+    if _family(f, scope) == "unit":
         raise _unsupported("unit", "单位统计不按类别区分", "unit figures are not kept per category")
     cats = _categories()
     acc: dict[int, Counter] = defaultdict(Counter)
-    for r in _grouped(qs, "category_id"):
-        key = category_root(cats, r["category_id"]) if level == "root" else r["category_id"]
-        acc[key].update(_counters(r))
+    for (cid,), c in _grouped(_parts(f, scope), "category_id").items():
+        acc[category_root(cats, cid) if level == "root" else cid].update(c)
     return _sorted(Row(cats.get(k, (str(k),))[0], cats.get(k, (str(k), str(k)))[1], Figures({**_zero(), **c}))
                    for k, c in acc.items())
+
+
+def by_street_category(f: Filter, level: str = "root") -> dict[str, list[Row]]:
+    """Figures per category (as :func:`by_category`) in each street (prefix of 9 digits) of the filter:
+    the category × street heat table, from one grouped query per rollup table."""
+    scope = _scope(f)
+    if scope.empty:
+        return {}
+    if _family(f, scope) == "unit":
+        raise _unsupported("unit", "单位统计不按类别区分", "unit figures are not kept per category")
+    cats = _categories()
+    acc: dict[str, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for (street, cid), c in _grouped(_parts(f, scope), "street_code", "category_id").items():
+        acc[street][category_root(cats, cid) if level == "root" else cid].update(c)
+    return {street: _sorted(Row(cats.get(k, (str(k),))[0], cats.get(k, (str(k), str(k)))[1], Figures({**_zero(), **c}))
+                            for k, c in per.items()) for street, per in acc.items()}
 
 
 _ZH = re.compile(r"[（(]([^（()）]*[\u4e00-\u9fff][^（()）]*)[)）]")
@@ -566,23 +679,21 @@ def by_channel(f: Filter) -> list[Row]:
     scope = _scope(f)
     if scope.empty:
         return []
-    _m, qs, _d = _source(f, scope)
-    if _m is not DailyStreetRollup:
+    if _family(f, scope) != "street":
         raise _unsupported("channel", "该范围的统计不按渠道区分", "these figures are not kept per channel")
-    return _sorted(Row(r["channel"], channel_label(r["channel"]), Figures(_counters(r))) for r in _grouped(qs, "channel"))
+    return _sorted(Row(k, channel_label(k), Figures(c)) for (k,), c in _grouped(_parts(f, scope), "channel").items())
 
 
 def by_unit(f: Filter) -> list[Row]:
-    """Figures per lead unit (the district's units; the unit ranking)."""
+    """Figures per lead unit (the units leading cases in the district or street; the unit ranking)."""
     from zhili.core.models import Organisation
 
     scope = _scope(f)
     if scope.empty:
         return []
-    _m, qs, _d = _source(f, scope, want="unit")
-    rows = _grouped(qs, "unit_id")
-    names = dict(Organisation.objects.filter(pk__in=[r["unit_id"] for r in rows]).values_list("pk", "name"))
-    return _sorted(Row(str(r["unit_id"]), names.get(r["unit_id"], str(r["unit_id"])), Figures(_counters(r))) for r in rows)
+    acc = _grouped(_parts(f, scope, want="unit"), "unit_id")
+    names = dict(Organisation.objects.filter(pk__in=[k for (k,) in acc]).values_list("pk", "name"))
+    return _sorted(Row(str(k), names.get(k, str(k)), Figures(c)) for (k,), c in acc.items())
 
 
 def trend(f: Filter, by: str = "day") -> list[Row]:
@@ -591,13 +702,13 @@ def trend(f: Filter, by: str = "day") -> list[Row]:
     scope = _scope(f)
     if scope.empty:
         return []
-    _m, qs, date_field = _source(f, scope)
-    if date_field == "month" and by == "day":
+    parts = _parts(f, scope, by_day=(by == "day"))
+    if by == "day" and any(p.date_field == "month" for p in parts):
         by = "month"
     acc: dict[dt.date, Counter] = defaultdict(Counter)
-    for r in _grouped(qs, date_field):
-        d = r[date_field]
-        acc[d.replace(day=1) if by == "month" else d].update(_counters(r))
+    for part in parts:
+        for (d,), c in _grouped([part], part.date_field).items():
+            acc[d.replace(day=1) if by == "month" else d].update(c)
     keys = set(acc)
     if f.start and f.end:
         d = f.start.replace(day=1) if by == "month" else f.start
@@ -721,10 +832,11 @@ def compare(f: Filter, *, now: dt.datetime | None = None) -> Comparison:
         raise Invalid("start", "比较需要起止日期", "a comparison needs a start and an end date")
     prev = previous_period(f.start, f.end)
     ago = year_before(f.start, f.end)
+    previous = Figures(sums(f.period(*prev)))
     return Comparison(
         current=figures(f, now=now),
-        previous=Figures(sums(f.period(*prev))),
-        year_ago=Figures(sums(f.period(*ago))),
+        previous=previous,
+        year_ago=previous if ago == prev else Figures(sums(f.period(*ago))),  # a whole year: the same twelve months
         period=(f.start, f.end), previous_period=prev, year_ago_period=ago,
     )
 

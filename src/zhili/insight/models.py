@@ -53,16 +53,32 @@ class DailyStreetRollup(Counters):
         indexes = [models.Index(fields=["street_code", "day"])]
 
 
+class MonthlyStreetRollup(Counters):
+    """month × street × category × channel: the same counters as DailyStreetRollup by calendar month, so
+    that a year (or any run of whole months) sums a few thousand rows, not one row per day. Periods
+    are split: whole months from here, the days at either edge from the daily table."""
+
+    month = models.DateField(help_text="the first day of the month")
+    street_code = models.CharField(max_length=9, help_text="the first 9 digits of the case's region code")
+    category_id = models.IntegerField()
+    channel = models.CharField(max_length=12)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "street_code", "category_id", "channel"],
+                                               name="uniq_month_street")]
+        indexes = [models.Index(fields=["street_code", "month"])]
+
+
 class DailyUnitRollup(Counters):
-    """day × lead unit (within a district): unit performance and rankings."""
+    """day × lead unit × street: unit performance and rankings, for the district or one street."""
 
     day = models.DateField()
     unit_id = models.IntegerField()
-    district_code = models.CharField(max_length=6)
+    street_code = models.CharField(max_length=9, help_text="the first 9 digits of the case's region code")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "unit_id", "district_code"], name="uniq_day_unit")]
-        indexes = [models.Index(fields=["district_code", "day"])]
+        constraints = [models.UniqueConstraint(fields=["day", "unit_id", "street_code"], name="uniq_day_unit_street")]
+        indexes = [models.Index(fields=["street_code", "day"]), models.Index(fields=["unit_id", "day"])]
 
 
 class MonthlyGridRollup(Counters):
@@ -75,6 +91,14 @@ class MonthlyGridRollup(Counters):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["month", "grid_code", "category_id"], name="uniq_month_grid")]
         indexes = [models.Index(fields=["grid_code", "month"])]
+
+
+class RegionRollup(Counters):
+    """The case's own region code (its grid, usually) × all time: a few hundred rows for a district.
+    ``received − completed`` is the number of cases open now (received leaves out the rejected and
+    merged, completed counts the closed and archived): the map of open cases on the big screen."""
+
+    region_code = models.CharField(max_length=15, unique=True)
 
 
 # ---------------------------------------------------------------- early warning (预警提醒)

@@ -293,7 +293,7 @@ def analysis_report(actor, region_code: str, start: dt.date, end: dt.date, *, no
                [[str(i), r.label, str(r.figures.received), str(r.figures.completed), str(r.figures.completion_rate),
                  str(r.figures.on_time_rate), str(r.figures.satisfaction_rate)] for i, r in enumerate(regions, 1)]
                or [["—", "无", "0", "0", "—", "—", "—"]])
-    if len(prefix) <= 6:
+    if len(prefix) <= 9:  # unit figures are kept per street
         units = sorted(fg.by_unit(f), key=lambda r: (-(r.figures.on_time_rate.value if r.figures.on_time_rate.value is not None else -1),
                                                       -r.figures.received))
         doc.add_paragraph("责任单位排名（按按期办结率）：")

@@ -18,7 +18,23 @@ from django.db import connection, transaction
 
 from zhili.core.calendar import SHANGHAI, working_time_between
 
-from .models import COUNTERS, DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup
+from .models import (
+    COUNTERS,
+    DailyStreetRollup,
+    DailyUnitRollup,
+    MonthlyGridRollup,
+    MonthlyStreetRollup,
+    RegionRollup,
+)
+
+#: every rollup table with the fields of its key
+TABLES: tuple[tuple[type, tuple[str, ...]], ...] = (
+    (DailyStreetRollup, ("day", "street_code", "category_id", "channel")),
+    (MonthlyStreetRollup, ("month", "street_code", "category_id", "channel")),
+    (DailyUnitRollup, ("day", "unit_id", "street_code")),
+    (MonthlyGridRollup, ("month", "grid_code", "category_id")),
+    (RegionRollup, ("region_code",)),
+)
 
 DONE = ("closed", "archived")
 NOT_RECEIVED = ("rejected", "merged")
@@ -69,13 +85,16 @@ def _day(case) -> dt.date:
 def keys(case) -> list[tuple[type, dict]]:
     """The row of each rollup table that this case counts in."""
     day = _day(case)
-    out = [(DailyStreetRollup, {"day": day, "street_code": case.region_code[:9], "category_id": case.category_id,
-                                "channel": case.channel})]
+    month = day.replace(day=1)
+    street = case.region_code[:9]
+    out = [(DailyStreetRollup, {"day": day, "street_code": street, "category_id": case.category_id, "channel": case.channel}),
+           (MonthlyStreetRollup, {"month": month, "street_code": street, "category_id": case.category_id,
+                                  "channel": case.channel})]
     if case.lead_unit_id:
-        out.append((DailyUnitRollup, {"day": day, "unit_id": case.lead_unit_id, "district_code": case.region_code[:6]}))
+        out.append((DailyUnitRollup, {"day": day, "unit_id": case.lead_unit_id, "street_code": street}))
     if len(case.region_code) == 15:
-        out.append((MonthlyGridRollup, {"month": day.replace(day=1), "grid_code": case.region_code,
-                                        "category_id": case.category_id}))
+        out.append((MonthlyGridRollup, {"month": month, "grid_code": case.region_code, "category_id": case.category_id}))
+    out.append((RegionRollup, {"region_code": case.region_code}))
     return out
 
 
@@ -143,9 +162,7 @@ def recount(cases) -> dict[tuple, Counter]:
 
 def _stored() -> dict[tuple, Counter]:
     out: dict[tuple, Counter] = {}
-    for model, key_fields in ((DailyStreetRollup, ("day", "street_code", "category_id", "channel")),
-                              (DailyUnitRollup, ("day", "unit_id", "district_code")),
-                              (MonthlyGridRollup, ("month", "grid_code", "category_id"))):
+    for model, key_fields in TABLES:
         for row in model.objects.values(*key_fields, *COUNTERS).iterator(chunk_size=5000):
             key = tuple(sorted((k, row[k]) for k in key_fields))
             counts = Counter({k: row[k] for k in COUNTERS if row[k]})
@@ -196,7 +213,7 @@ def rebuild() -> dict[str, int]:
         if +counts:
             by_model[model].append(model(**dict(key), **{k: v for k, v in counts.items() if v}))
     out = {}
-    for model in (DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup):
+    for model, _key in TABLES:
         model.objects.all().delete()
         model.objects.bulk_create(by_model.get(model, []), batch_size=5000)
         out[model.__name__] = len(by_model.get(model, []))
@@ -204,15 +221,22 @@ def rebuild() -> dict[str, int]:
 
 
 def mark_overdue(now=None, limit: int = 10000) -> int:
-    """Idempotent: flag open cases past their deadline, with their rollup rows, once."""
+    """Idempotent: flag open cases past their deadline, with their rollup rows, once.
+
+    One query per state, so that each is a range of Case's (state, due_at) index: with the states
+    in one ``IN`` PostgreSQL walks the due_at index through every past deadline, closed cases
+    included (25 s at 10M cases; per state 0.8 s at 300,000 cases overdue and marked)."""
     from django.utils import timezone
 
     from zhili.cases.models import Case
 
     now = now or timezone.now()
     n = 0
-    ids = list(Case.objects.filter(state__in=("dispatched", "handling", "returned", "suspended"), due_at__lt=now,
-                                   was_overdue=False).values_list("pk", flat=True)[:limit])
+    ids: list[int] = []
+    for state in ("dispatched", "handling", "returned", "suspended"):
+        if len(ids) < limit:
+            ids += list(Case.objects.filter(state=state, due_at__lt=now, was_overdue=False).order_by("due_at")
+                        .values_list("pk", flat=True)[:limit - len(ids)])
     for pk in ids:
         with transaction.atomic():
             case = Case.objects.select_for_update().filter(pk=pk, was_overdue=False).first()

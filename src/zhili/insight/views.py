@@ -242,16 +242,14 @@ def table_channel(f: fg.Filter) -> Table:
 
 
 def table_heat(f: fg.Filter, streets: list[dict]) -> Table:
-    """Category × street: received per root category in each street (one by_category per street)."""
+    """Category × street: received per root category in each street (one grouped query: figures.by_street_category)."""
     if f.region:
         streets = [s for s in streets if s["code"] == f.region]
     per: dict[str, dict[str, int]] = {}
     cats: dict[str, str] = {}
-    note = ""
+    by_street, note = _safe(fg.by_street_category, f, "root")
     for s in streets:
-        rows, note = _safe(fg.by_category, fg.Filter(f.actor, region=s["code"], start=f.start, end=f.end,
-                                                     category=f.category, channel=f.channel, unit=f.unit), "root")
-        for r in rows:
+        for r in (by_street or {}).get(s["prefix"], []):
             cats.setdefault(r.key, r.label)
             per.setdefault(s["name"], {})[r.key] = r.figures.received
     names = [s["name"] for s in streets]
@@ -497,21 +495,37 @@ def warning_act(request, pk: int, action: str):
 
 # ---------------------------------------------------------------- /screen/
 
+#: the regions of the maps, per (scope prefix, level): boundaries change rarely and decoding hundreds
+#: of polygons costs more than the statistics of the big screen; checked against the region table
+#: (count, last id, last change) on every call
+_MAP_CACHE: dict[tuple[str, str], tuple[tuple, list[dict]]] = {}
+
+
 def map_regions(user, want: str = "grid") -> list[dict]:
     """The regions drawn on a map: the grids (or streets) inside the actor's scope that have a boundary;
-    streets when no grid has one."""
+    streets when no grid has one. The same list objects are returned to every caller: do not change them."""
+    from django.db.models import Count, Max
+
     from zhili.core.models import Region
 
     prefix = _scope_prefix(user)
+    sig = tuple(Region.objects.aggregate(n=Count("id"), i=Max("id"), t=Max("updated_at")).values())
+    hit = _MAP_CACHE.get((prefix, want))
+    if hit is not None and hit[0] == sig:
+        return hit[1]
+    out: list[dict] = []
     for level in ((want, "community", "street") if want == "grid" else (want,)):
         qs = Region.objects.filter(level=level, geometry__isnull=False).order_by("code")
         if prefix:
             qs = qs.filter(code__startswith=prefix)
-        rows = [{"code": r["code"], "prefix": r["prefix"], "name": r["name"], "geometry": r["geometry"]}
-                for r in qs.values("code", "prefix", "name", "geometry")[:5000]]
-        if rows:
-            return rows
-    return []
+        out = [{"code": r["code"], "prefix": r["prefix"], "name": r["name"], "geometry": r["geometry"]}
+               for r in qs.values("code", "prefix", "name", "geometry")[:5000]]
+        if out:
+            break
+    if len(_MAP_CACHE) > 256:
+        _MAP_CACHE.clear()
+    _MAP_CACHE[(prefix, want)] = (sig, out)
+    return out
 
 
 COLOURS = ((0, "#1d3f73"), (1, "#2f9e8f"), (3, "#e6b422"), (6, "#f08a24"), (10, "#e0452b"))
@@ -526,11 +540,25 @@ def colour(n: int) -> str:
 
 
 def open_per_region(user, regions: list[dict]) -> dict[str, int]:
-    """Open cases per drawn region: one aggregate query (open cases are few) over cases_for(actor)."""
-    from zhili.cases.selectors import cases_for
-    from zhili.cases.workflow import CLOSED_STATES
+    """Open cases per drawn region. For the whole system and region roles from RegionRollup (open =
+    received − completed per region code: a few hundred rows, not the open cases themselves — the drawn
+    regions lie inside the user's region, so its prefix is the scope); for others (a department) one
+    aggregate query over cases_for(actor), the open states named."""
+    from django.db.models import F
 
-    rows = cases_for(user).exclude(state__in=CLOSED_STATES).values("region_code").annotate(n=Count("id")).order_by()
+    from zhili.cases.selectors import REGION_ROLES, cases_for
+    from zhili.cases.workflow import OPEN_STATES
+
+    from .models import RegionRollup
+
+    if user.is_superuser or (getattr(user, "role", "") in REGION_ROLES and getattr(user, "region_id", None)):
+        qs = RegionRollup.objects.annotate(n=F("received") - F("completed")).filter(n__gt=0)
+        if not user.is_superuser:
+            qs = qs.filter(region_code__startswith=user.scope_prefix)
+        rows = qs.values("region_code", "n")
+    else:
+        rows = (cases_for(user).filter(state__in=sorted(OPEN_STATES)).values("region_code").annotate(n=Count("id"))
+                .order_by())
     lengths = sorted({len(r["prefix"]) for r in regions}, reverse=True)
     known = {r["prefix"] for r in regions}
     out: Counter = Counter()

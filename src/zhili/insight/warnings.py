@@ -35,9 +35,9 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from zhili.core import audit
@@ -551,9 +551,9 @@ def rule_major_without_meeting(rule, now, ctx):
 
 def rule_unit_on_time_falling(rule, now, ctx):
     """A lead unit's on-time rate (figures.on_time_rate) of the last ``weeks`` weeks against the
-    ``weeks`` before, from DailyUnitRollup: falls by ``drop_points`` points or more, with at least
-    ``min_completed`` completed cases in each window. (Rollups are keyed by registration day: the
-    windows hold the cases registered in them.)"""
+    ``weeks`` before, from DailyUnitRollup (its streets added up per district): falls by
+    ``drop_points`` points or more, with at least ``min_completed`` completed cases in each window.
+    (Rollups are keyed by registration day: the windows hold the cases registered in them.)"""
     from zhili.core.models import Organisation
 
     p = params(rule)
@@ -561,7 +561,8 @@ def rule_unit_on_time_falling(rule, now, ctx):
     today = now.astimezone(SHANGHAI).date()
     recent = today - dt.timedelta(days=7 * weeks - 1)
     before = recent - dt.timedelta(days=7 * weeks)
-    rows = (DailyUnitRollup.objects.filter(day__gte=before, day__lte=today).values("unit_id", "district_code")
+    rows = (DailyUnitRollup.objects.filter(day__gte=before, day__lte=today)
+            .annotate(district_code=Substr("street_code", 1, 6)).values("unit_id", "district_code")
             .annotate(c1=Sum("completed", filter=Q(day__gte=recent)), t1=Sum("completed_on_time", filter=Q(day__gte=recent)),
                       c0=Sum("completed", filter=Q(day__lt=recent)), t0=Sum("completed_on_time", filter=Q(day__lt=recent)))
             .order_by())
@@ -733,6 +734,9 @@ def sweep(now: dt.datetime | None = None) -> dict[str, int]:
         rule.cursor = dict(rule.cursor or {})
         try:
             with transaction.atomic():
+                if connection.vendor == "postgresql":  # short queries: compiling them (JIT) costs more than it saves
+                    with connection.cursor() as cur:
+                        cur.execute("SET LOCAL jit = off")
                 made = _raise(rule, fn(rule, now, ctx), now, ctx)
                 rule.cursor["case"], rule.cursor["event"] = ctx.max_case_id, ctx.max_event_id
                 WarningRule.objects.filter(pk=rule.pk).update(last_run_at=now, cursor=rule.cursor)
