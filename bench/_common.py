@@ -40,6 +40,20 @@ def machine(vendor: str) -> dict:
             "python": platform.python_version(), "database": vendor, "database_version": db_version.split(" on ")[0]}
 
 
+def bench_environment(home: str, database_url: str = "") -> dict:
+    """Point this process (and the servers it starts) at a bench's own ZHILI_HOME and database:
+    every ZHILI_ variable of the caller's environment is dropped. Returns the environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHILI_") and k != "DJANGO_SETTINGS_MODULE"}
+    env.update({"ZHILI_HOME": home, "DJANGO_SETTINGS_MODULE": "zhili.settings", "ZHILI_LOG_LEVEL": "ERROR",
+                "ZHILI_SMS_BACKEND": "zhili.cases.notify.LogBackend"})
+    if database_url:
+        env["ZHILI_DATABASE_URL"] = database_url
+    for k in [k for k in os.environ if k.startswith("ZHILI_")]:
+        del os.environ[k]
+    os.environ.update(env)
+    return env
+
+
 def percentile(samples: list[float], q: float) -> float:
     """The q-th percentile (0–100) by linear interpolation; samples need not be sorted."""
     if not samples:

@@ -42,7 +42,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Client, PgDatabase, Server, free_port, machine, print_table, run_concurrently, summary_ms  # noqa: E402
+from _common import (  # noqa: E402
+    Client,
+    PgDatabase,
+    Server,
+    bench_environment,
+    free_port,
+    machine,
+    print_table,
+    run_concurrently,
+    summary_ms,
+)
 
 TARGET_REG_PER_S = 300
 #: the loader: 10,000,000 cases in under 30 minutes (PostgreSQL)
@@ -419,14 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         args.cases = 20_000 if args.quick else 1_000_000
 
     home = tempfile.mkdtemp(prefix="zhili-bench-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHILI_") and k != "DJANGO_SETTINGS_MODULE"}
-    env.update({"ZHILI_HOME": home, "DJANGO_SETTINGS_MODULE": "zhili.settings", "ZHILI_LOG_LEVEL": "ERROR",
-                "ZHILI_SMS_BACKEND": "zhili.cases.notify.LogBackend"})
-    if args.database_url:
-        env["ZHILI_DATABASE_URL"] = args.database_url
-    for k in [k for k in os.environ if k.startswith("ZHILI_")]:
-        del os.environ[k]
-    os.environ.update(env)
+    env = bench_environment(home, args.database_url)
     t0 = time.perf_counter()
     try:
         if args.database_url:

@@ -58,7 +58,7 @@ from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import PgDatabase, machine, print_table, summary_ms  # noqa: E402
+from _common import PgDatabase, bench_environment, machine, print_table, summary_ms  # noqa: E402
 
 #: what a run measures (``--parts``), in this order
 PARTS = ("stats", "page", "screen", "baseline", "sweep")
@@ -655,14 +655,7 @@ def main(argv: list[str] | None = None) -> int:
 
     home = args.home or tempfile.mkdtemp(prefix="zhili-bench-insight-")
     os.makedirs(home, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHILI_") and k != "DJANGO_SETTINGS_MODULE"}
-    env.update({"ZHILI_HOME": home, "DJANGO_SETTINGS_MODULE": "zhili.settings", "ZHILI_LOG_LEVEL": "ERROR",
-                "ZHILI_SMS_BACKEND": "zhili.cases.notify.LogBackend"})
-    if args.database_url:
-        env["ZHILI_DATABASE_URL"] = args.database_url
-    for k in [k for k in os.environ if k.startswith("ZHILI_")]:
-        del os.environ[k]
-    os.environ.update(env)
+    bench_environment(home, args.database_url)
     t0 = time.perf_counter()
     keep_home = args.keep or args.reuse or bool(args.home)
     try:
