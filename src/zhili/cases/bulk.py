@@ -13,7 +13,7 @@ What a row gets, from its row number ``i`` (deterministic for a seed, an ``n`` a
 
 - ``created_at``: the 365 (``days``) Shanghai days before ``end``'s day, in row order (numbers rise with time),
   the time of day following the demo's hourly weights (07:00–22:00);
-- a grid of the district (point in its bounding box), and one of 512 templates of the grid's
+- a grid of the district (its point one of 256 places inside the grid, each with its h3 cell), and one of 512 templates of the grid's
   street — category (street-specific mix), type, channel, tier, urgency, title, description,
   jieba tokens, lead unit (department, street office or community office), deadline policy —
   drawn with the demo generator's weights (:mod:`zhili.cases.demo`);
@@ -64,21 +64,24 @@ from zhili.insight.models import (
     COUNTERS,
     DailyStreetRollup,
     DailyUnitRollup,
+    MonthlyCellRollup,
     MonthlyGridRollup,
     MonthlyStreetRollup,
     RegionRollup,
 )
 
-from . import deadlines
+from . import deadlines, keys
 from .models import Case, CaseCounter, CaseEvent, CaseParty, DeadlinePolicy
 
 DAYS = 365
 TEMPLATES_PER_STREET = 512
+#: places per grid a case's point is drawn from (each with its h3 cell, computed in Python)
+POINTS_PER_GRID = 256
 DAY_S = 86400
 OFFSET_S = 8 * 3600  # Asia/Shanghai: UTC+8 all year since 1991
 US = 1_000_000
 DONE = ("closed", "archived")
-TEMP_TABLES = ("bulk_tod", "bulk_grid", "bulk_tpl", "bulk_res", "bulk_cal", "bulk_wd", "bulk_contrib")
+TEMP_TABLES = ("bulk_tod", "bulk_grid", "bulk_pt", "bulk_tpl", "bulk_res", "bulk_cal", "bulk_wd", "bulk_contrib")
 
 # hash: x1 = (i·a + b) mod p1; x2 = (x1² + c) mod p2; h = (x2·e + d) mod p3 — every product stays < 2^63
 P1, P2, P3 = 2_147_483_647, 4_294_967_291, 2_147_483_629
@@ -165,12 +168,14 @@ def _create_temp_tables(cur, sql: _Sql) -> None:
     cur.execute("CREATE TEMP TABLE bulk_tod (slot integer PRIMARY KEY, start integer NOT NULL, width integer NOT NULL)")
     cur.execute("CREATE TEMP TABLE bulk_grid (idx integer PRIMARY KEY, id bigint NOT NULL, code varchar(15) NOT NULL, "
                 "sidx integer NOT NULL, street_office_id bigint, comm_office_id bigint, x0 bigint NOT NULL, "
-                f"y0 bigint NOT NULL, dx bigint NOT NULL, dy bigint NOT NULL, address {txt} NOT NULL)")
+                f"y0 bigint NOT NULL, dx bigint NOT NULL, dy bigint NOT NULL, address {txt} NOT NULL, address_key bigint)")
+    cur.execute(f"CREATE TEMP TABLE bulk_pt (gidx integer NOT NULL, j integer NOT NULL, lon_u bigint NOT NULL, "
+                f"lat_u bigint NOT NULL, cell {txt} NOT NULL, PRIMARY KEY (gidx, j))")
     cur.execute("CREATE TEMP TABLE bulk_tpl (idx integer PRIMARY KEY, category_id bigint NOT NULL, "
                 f"category_path {txt} NOT NULL, case_type {txt} NOT NULL, channel {txt} NOT NULL, tier {txt} NOT NULL, "
                 f"urgency {txt} NOT NULL, lead_kind integer NOT NULL, dept_id bigint NOT NULL, title {txt} NOT NULL, "
                 f"description {txt} NOT NULL, search_text {txt} NOT NULL, sign_v integer NOT NULL, sign_u {txt} NOT NULL, "
-                f"handle_v integer NOT NULL, handle_u {txt} NOT NULL, ext_max integer NOT NULL)")
+                f"handle_v integer NOT NULL, handle_u {txt} NOT NULL, ext_max integer NOT NULL, title_key bigint)")
     cur.execute(f"CREATE TEMP TABLE bulk_res (idx integer PRIMARY KEY, id bigint, phone_index {txt} NOT NULL)")
     cur.execute("CREATE TEMP TABLE bulk_cal (day integer PRIMARY KEY, w integer NOT NULL, cum integer NOT NULL)")
     cur.execute("CREATE TEMP TABLE bulk_wd (ord integer PRIMARY KEY, day integer NOT NULL)")
@@ -229,9 +234,36 @@ def _grids(district_prefix: str) -> list[tuple]:
     for idx, (code, pk, geom) in enumerate(grids):
         ring = geom["coordinates"][0] if geom["type"] == "Polygon" else geom["coordinates"][0][0]
         xs, ys = [round(p[0] * 1e6) for p in ring], [round(p[1] * 1e6) for p in ring]
+        address = f"{code[-3:]}号网格附近"
         rows.append((idx, pk, code, streets.index(code[:9]), street_office.get(code[:9]), comm_office.get(code[:12]),
-                     min(xs), min(ys), max(max(xs) - min(xs), 1), max(max(ys) - min(ys), 1), f"{code[-3:]}号网格附近"))
+                     min(xs), min(ys), max(max(xs) - min(xs), 1), max(max(ys) - min(ys), 1), address,
+                     keys.text_key(address)))
     return rows
+
+
+def _points(rng: random.Random, district_prefix: str) -> list[tuple]:
+    """POINTS_PER_GRID places inside each grid (in _grids' order), with their h3 cells:
+    (grid idx, j, lon µ°, lat µ°, cell). A case takes one of its grid's by its hash; h3 has no SQL."""
+    from shapely.geometry import Point, shape
+
+    out = []
+    geoms = Region.objects.filter(level="grid", code__startswith=district_prefix, geometry__isnull=False
+                                  ).order_by("code").values_list("geometry", flat=True)
+    for idx, geom in enumerate(geoms):
+        poly = shape(geom)
+        x0, y0, x1, y1 = poly.bounds
+        j = tries = 0
+        while j < POINTS_PER_GRID:
+            tries += 1
+            lon, lat = rng.uniform(x0, x1), rng.uniform(y0, y1)
+            if tries > POINTS_PER_GRID * 50:  # a sliver: its centre will do
+                lon, lat = poly.representative_point().x, poly.representative_point().y
+            elif not poly.contains(Point(lon, lat)):
+                continue
+            lon_u, lat_u = round(lon * 1e6), round(lat * 1e6)
+            out.append((idx, j, lon_u, lat_u, keys.cell_of(lon_u / 1e6, lat_u / 1e6)))
+            j += 1
+    return out
 
 
 def _templates(rng: random.Random, n_streets: int) -> list[tuple]:
@@ -293,7 +325,7 @@ def _templates(rng: random.Random, n_streets: int) -> list[tuple]:
             if handle_u == "wd":
                 handle_v = max(handle_v, 1)
             rows.append((s * TEMPLATES_PER_STREET + k, cat, path[cat], case_type, channel, tier, urgency, lead_kind, dept,
-                         subject, desc, token_cache[text], sign_v, sign_u, handle_v, handle_u, ext))
+                         subject, desc, token_cache[text], sign_v, sign_u, handle_v, handle_u, ext, keys.text_key(subject)))
     return rows
 
 
@@ -383,7 +415,7 @@ def _case_insert(sql: _Sql, h: _Hash, *, lo: int, hi: int, n: int, start: int, e
       FROM g JOIN bulk_tod td ON td.slot = {pos} / 1000 {F}"""
     reporter = f"(CASE WHEN s.rw % 10 < 3 THEN ((s.rr % {n_res}) * (s.rr2 % {n_res})) / {n_res} ELSE s.rr % {n_res} END)"
     l2 = f"""SELECT s.*, gr.id AS grid_id, gr.code AS gcode, gr.address AS gaddr,
-        (gr.x0 + s.rp % gr.dx) AS lon_u, (gr.y0 + (s.rp / 7) % gr.dy) AS lat_u,
+        pt.lon_u, pt.lat_u, pt.cell, gr.address_key, t.title_key,
         t.category_id, t.category_path, t.case_type, t.channel, t.tier, t.urgency, t.title, t.description, t.search_text,
         t.sign_v, t.sign_u, t.handle_v, t.handle_u, t.ext_max,
         COALESCE(CASE t.lead_kind WHEN 1 THEN gr.street_office_id WHEN 2 THEN gr.comm_office_id END, t.dept_id) AS lead,
@@ -392,6 +424,7 @@ def _case_insert(sql: _Sql, h: _Hash, *, lo: int, hi: int, n: int, start: int, e
              WHEN t.tier = 'simple' AND (s.r1 / 10000) % 100 < 45 THEN 3 ELSE 4 END AS p
       FROM ({l1}) s
       JOIN bulk_grid gr ON gr.idx = s.gidx
+      JOIN bulk_pt pt ON pt.gidx = s.gidx AND pt.j = s.rp % {POINTS_PER_GRID}
       JOIN bulk_tpl t ON t.idx = gr.sidx * {K} + s.k
       JOIN bulk_res rs ON rs.idx = {reporter} {F}"""
     # t1: the first step (reject, merge, on-the-spot result, or accept); d: dispatch. 3 % wait 1–5 days for each.
@@ -500,6 +533,7 @@ def _case_insert(sql: _Sql, h: _Hash, *, lo: int, hi: int, n: int, start: int, e
         "was_overdue": f"COALESCE(x.p = 4 AND ((x.rs <= {X} AND x.rs > x.due) OR {running_late}), FALSE)",
         "is_repeat": "COALESCE((x.rw / 100) % 100 < 6, FALSE)",
         "master_id": "NULL", "outcome": "NULL", "search_text": "x.search_text",
+        "cell": "x.cell", "title_key": "x.title_key", "address_key": "x.address_key",
     }
     _check_columns(Case, cols)
     names = ", ".join(cols)
@@ -604,10 +638,10 @@ def _rollup_sql(sql: _Sql, where: str, source: str | None = None) -> list[str]:
     handling = (f"CASE WHEN c.state IN ('closed', 'archived') AND c.resolved_at IS NOT NULL THEN "
                 f"(CASE WHEN c.us_b > c.us_a THEN ({W('cb', 'c.us_b')} - {W('ca', 'c.us_a')}) / {US} ELSE 0 END) ELSE 0 END")
     fill = f"""INSERT INTO bulk_contrib (state, day, month, street_code, region_code, grid_code, category_id, channel,
-            unit_id, {', '.join(COUNTERS)})
+            unit_id, cell, {', '.join(COUNTERS)})
         SELECT c.state, {sql.local_day('c.created_at')}, {sql.local_month('c.created_at')}, substr(c.region_code, 1, 9),
             c.region_code, CASE WHEN length(c.region_code) = 15 THEN c.region_code END, c.category_id,
-            c.channel, c.lead_unit_id,
+            c.channel, c.lead_unit_id, c.cell,
             {', '.join(handling if k == 'handling_seconds' else flags[k] for k in COUNTERS)}
         FROM ({inner}) c
         LEFT JOIN bulk_cal ca ON ca.day = (c.us_a + {local_us}) / {day_us}
@@ -615,31 +649,33 @@ def _rollup_sql(sql: _Sql, where: str, source: str | None = None) -> list[str]:
     sums = ", ".join(f"SUM({k})" for k in COUNTERS)
     upd = ", ".join(f"{k} = {{t}}.{k} + excluded.{k}" for k in COUNTERS)
     out = [fill]
-    # the daily tables first, then those whose rows parallel chunks share (SHARED_UPSERTS: months, regions)
-    for model, keys, cond in (
+    # the daily tables first, then those whose rows parallel chunks share (SHARED_UPSERTS: months, regions, cells)
+    for model, cols, cond in (
             (DailyStreetRollup, "day, street_code, category_id, channel", "state NOT IN ('rejected', 'merged')"),
             (DailyUnitRollup, "day, unit_id, street_code", "unit_id IS NOT NULL AND state NOT IN ('rejected', 'merged')"),
             (MonthlyStreetRollup, "month, street_code, category_id, channel", "state NOT IN ('rejected', 'merged')"),
             (MonthlyGridRollup, "month, grid_code, category_id",
              "grid_code IS NOT NULL AND state NOT IN ('rejected', 'merged')"),
-            (RegionRollup, "region_code", "state NOT IN ('rejected', 'merged')")):
+            (RegionRollup, "region_code", "state NOT IN ('rejected', 'merged')"),
+            (MonthlyCellRollup, "month, street_code, cell, category_id", "cell <> '' AND state NOT IN ('rejected', 'merged')")):
         t = model._meta.db_table
-        out.append(f"""INSERT INTO {t} ({keys}, {', '.join(COUNTERS)})
-            SELECT {keys}, {sums} FROM bulk_contrib WHERE {cond} GROUP BY {keys}
-            ON CONFLICT ({keys}) DO UPDATE SET {upd.format(t=t)}""")
+        out.append(f"""INSERT INTO {t} ({cols}, {', '.join(COUNTERS)})
+            SELECT {cols}, {sums} FROM bulk_contrib WHERE {cond} GROUP BY {cols}
+            ON CONFLICT ({cols}) DO UPDATE SET {upd.format(t=t)}""")
     return out
 
 
 #: the last upserts of ``_rollup_sql`` write rows that parallel chunks share (the monthly tables', the regions')
-SHARED_UPSERTS = 3
-ROLLUP_TABLES = (DailyStreetRollup, MonthlyStreetRollup, DailyUnitRollup, MonthlyGridRollup, RegionRollup)
+SHARED_UPSERTS = 4
+ROLLUP_TABLES = (DailyStreetRollup, MonthlyStreetRollup, DailyUnitRollup, MonthlyGridRollup, RegionRollup,
+                 MonthlyCellRollup)
 
 
 def _create_contrib(cur, sql: _Sql) -> None:
     day = "date" if sql.pg else "text"
     cur.execute("DROP TABLE IF EXISTS bulk_contrib")
     cur.execute(f"CREATE TEMP TABLE bulk_contrib (state text, day {day}, month {day}, street_code text, "
-                f"region_code text, grid_code text, category_id bigint, channel text, unit_id bigint, "
+                f"region_code text, grid_code text, category_id bigint, channel text, unit_id bigint, cell text, "
                 + ", ".join(f"{k} bigint" for k in COUNTERS) + ")")
 
 
@@ -673,7 +709,10 @@ def rebuild_rollups(stdout=None) -> dict[str, int]:
             if sql.pg:
                 for model in ROLLUP_TABLES:
                     cur.execute(f"ANALYZE {model._meta.db_table}")
+    from zhili.insight import recurring
+
     out = {m.__name__: m.objects.count() for m in ROLLUP_TABLES}
+    out.update(recurring.rebuild())
     _say(stdout, f"rollups rebuilt in {time.perf_counter() - t0:.1f} s: {out}")
     return out
 
@@ -771,10 +810,11 @@ class _Load:
         _create_contrib(cur, sql)
         _fill(cur, sql, "bulk_tod", ("slot", "start", "width"), self.tod)
         _fill(cur, sql, "bulk_grid", ("idx", "id", "code", "sidx", "street_office_id", "comm_office_id", "x0", "y0", "dx",
-                                      "dy", "address"), self.grids)
+                                      "dy", "address", "address_key"), self.grids)
+        _fill(cur, sql, "bulk_pt", ("gidx", "j", "lon_u", "lat_u", "cell"), self.points)
         _fill(cur, sql, "bulk_tpl", ("idx", "category_id", "category_path", "case_type", "channel", "tier", "urgency",
                                      "lead_kind", "dept_id", "title", "description", "search_text", "sign_v", "sign_u",
-                                     "handle_v", "handle_u", "ext_max"), self.templates)
+                                     "handle_v", "handle_u", "ext_max", "title_key"), self.templates)
         if with_residents:
             _fill(cur, sql, "bulk_res", ("idx", "id", "phone_index"), self.res_rows)
         _fill(cur, sql, "bulk_cal", ("day", "w", "cum"), self.cal)
@@ -935,12 +975,13 @@ def bulk_load(n: int, seed: int = 1, end: dt.datetime | None = None, chunk: int 
     t = time.perf_counter()
     grids = _grids(district_prefix)
     templates = _templates(rng, max(g[3] for g in grids) + 1)
+    points = _points(rng, district_prefix)
     cal, wd = _calendar(start_day - dt.timedelta(days=2), end_day + dt.timedelta(days=800))
     clerk = (User.objects.filter(username="clerk").values_list("id", flat=True).first()
              or User.objects.filter(role="window_clerk").order_by("id").values_list("id", flat=True).first())
     n_res = residents if residents is not None else max(1000, n // 10)
     load = _Load(n=n, h=_Hash(seed), start=_epoch(dt.datetime.combine(start_day, dt.time(), SHANGHAI)), E=_epoch(end),
-                 grids=grids, templates=templates, tod=_time_of_day_slots(), cal=cal, wd=wd, clerk=clerk, n_res=n_res,
+                 grids=grids, points=points, templates=templates, tod=_time_of_day_slots(), cal=cal, wd=wd, clerk=clerk, n_res=n_res,
                  prefix=prefix, res_rows=[], no_triggers=False, days=days, open_ppm=round(open_share * 1_000_000))
 
     # which rows fall in which year (numbers restart each year)
@@ -1010,6 +1051,13 @@ def bulk_load(n: int, seed: int = 1, end: dt.datetime | None = None, chunk: int 
                 timings["indexes_s"] = round(time.perf_counter() - t, 2)
     timings["load_s"] = round(time.perf_counter() - t_load, 2)
     timings.update({f"{k}_s": round(v, 2) for k, v in phase.items()})
+    # the recurring titles and addresses depend on all the cases of a key, not on each case alone:
+    # recounted once, over every case
+    from zhili.insight import recurring
+
+    t = time.perf_counter()
+    recurring.rebuild()
+    timings["recurring_s"] = round(time.perf_counter() - t, 2)
     if sql.pg:
         # statistics for the planner; outside a transaction also the visibility map (index-only scans),
         # as autovacuum would set it some time later

@@ -19,9 +19,9 @@ from django.db import transaction
 from zhili.core import crypto
 from zhili.core.calendar import SHANGHAI
 from zhili.core.models import CodeItem, Organisation, Region, Resident, User
-from zhili.insight import rollups
+from zhili.insight import recurring, rollups
 
-from . import deadlines
+from . import deadlines, keys
 from .models import (
     AgreementFollowUp,
     Case,
@@ -227,6 +227,7 @@ def generate_cases(n: int, seed: int = 2026, end: dt.datetime | None = None, dis
             if stdout and n >= 20000:
                 stdout.write(f"  cases: {done}/{n}\n")
         rollups.add_sums(sums)
+        recurring.rebuild()  # recurring titles and addresses depend on all the cases of a key
         for year, last in year_seq.items():
             CaseCounter.objects.update_or_create(prefix=case_prefix(), year=year, defaults={"last": last})
     return {"cases": n, **dict(counts)}
@@ -280,6 +281,7 @@ def _plan(rng, ctx: _Context, created: dt.datetime, end: dt.datetime, residents,
                 state="registered", confidential=case_type == "report" and rng.random() < 0.5, reporter=reporter,
                 reporter_phone_index=reporter.phone_index, registered_by=ctx.clerk if channel == "window" else None,
                 created_at=created, is_repeat=is_repeat, search_text=ctx.tokens(f"{subject} {desc}"))
+    keys.derive(case)
     parties = [(reporter, "applicant" if case_type == "dispute" else "reporter")]
     if case_type == "dispute":
         other = rng.choice(residents)

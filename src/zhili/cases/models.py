@@ -128,6 +128,10 @@ class Case(models.Model):
                                verbose_name=_("merged into"))
     outcome = models.JSONField(_("mediation outcome"), null=True, blank=True)
     search_text = models.TextField(blank=True, help_text="jieba tokens of title and description, for similarity")
+    # derived at registration by zhili.cases.keys (the analysis rollups group by them)
+    cell = models.CharField(max_length=15, blank=True, default="", help_text="h3 cell of the point (keys.HEX_RES)")
+    title_key = models.BigIntegerField(null=True, blank=True, help_text="digest of the normalised title (keys.text_key)")
+    address_key = models.BigIntegerField(null=True, blank=True, help_text="digest of the normalised address")
 
     class Meta:
         verbose_name = _("case")
@@ -145,6 +149,8 @@ class Case(models.Model):
             models.Index(fields=["state", "-created_at", "-id"], name="case_state_created"),
             models.Index(fields=["category", "created_at"], name="case_category_created"),
             models.Index(fields=["-created_at", "-id"], name="case_created_id"),
+            # the cases of one cell of the hotspot map, newest first
+            models.Index(fields=["cell", "-created_at"], name="case_cell_created"),
         ]
 
     def __str__(self) -> str:

@@ -25,7 +25,7 @@ from zhili.core.models import CodeItem, Organisation, Region
 from zhili.core.services import resolve_residents
 from zhili.insight import rollups
 
-from . import deadlines, notify
+from . import deadlines, keys, notify
 from .models import (
     AgreementFollowUp,
     Attachment,
@@ -235,6 +235,7 @@ def register_case(actor, *, channel: str, case_type: str, category: str, descrip
             registered_org_id=actor.organisation_id if actor is not None else None,
             created_at=now, search_text=search_text,
         )
+        keys.derive(case)
         rollups.apply_change(None, case)
         case.number = _next_number(now)
         case.save(force_insert=True)

@@ -52,7 +52,15 @@ from django.utils import timezone
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Invalid
 
-from .models import COUNTERS, DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup, MonthlyStreetRollup
+from .models import (
+    COUNTERS,
+    DailyStreetRollup,
+    DailyUnitRollup,
+    MonthlyCellRollup,
+    MonthlyGridRollup,
+    MonthlyStreetRollup,
+    RecurringRollup,
+)
 
 DASH = "—"
 
@@ -717,6 +725,64 @@ def trend(f: Filter, by: str = "day") -> list[Row]:
             d = _add_months(d, 1) if by == "month" else d + dt.timedelta(days=1)
     fmt = "%Y-%m" if by == "month" else "%Y-%m-%d"
     return [Row(d.strftime(fmt), d.strftime(fmt), Figures({**_zero(), **acc.get(d, {})})) for d in sorted(keys)]
+
+
+# ---------------------------------------------------------------- the map and the recurring matters (monthly)
+
+def _monthly(model, f: Filter, scope: _Scope, what_zh: str, what_en: str, channel: bool):
+    """The rows of a month × street table for this filter: the period widened to the months it
+    touches (see :func:`months_note`); a lead unit, a community or grid (and for the map, a channel)
+    are not kept there and are refused."""
+    if scope.unit is not None:
+        raise _unsupported("unit", f"{what_zh}不按责任单位区分", f"{what_en} is not kept per lead unit")
+    if f.channel and not channel:
+        raise _unsupported("channel", f"{what_zh}不按渠道区分", f"{what_en} is not kept per channel")
+    if len(scope.prefix) > 9:
+        raise _unsupported("region", f"{what_zh}按街道汇总，不能按社区或网格筛选", f"{what_en} is kept per street")
+    qs = _street_filter(model.objects.all(), scope.prefix)
+    if f.category:
+        qs = qs.filter(category_id__in=category_ids(f.category))
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.start:
+        qs = qs.filter(month__gte=f.start.replace(day=1))
+    if f.end:
+        qs = qs.filter(month__lte=f.end)
+    return qs
+
+
+def months_note(f: Filter) -> str:
+    """'' when the period is whole months (or ends today or later, see :func:`month_split`); else
+    which months the monthly map and recurring tables cover instead."""
+    split = month_split(f.start, f.end, _today())
+    if split is not None and not split[2]:
+        return ""
+    a = f.start.strftime("%Y年%m月") if f.start else "最早"
+    b = f.end.strftime("%Y年%m月") if f.end else "今"
+    return f"按整月统计（{a}至{b}）"
+
+
+def by_cell(f: Filter) -> dict[str, int]:
+    """Received cases per h3 cell of their points (the hotspot map), from MonthlyCellRollup: the
+    period widened to whole months, no channel or unit filter."""
+    scope = _scope(f)
+    if scope.empty:
+        return {}
+    qs = _monthly(MonthlyCellRollup, f, scope, "热点图", "the hotspot map", channel=False)
+    return {cell: n for cell, n in qs.values("cell").annotate(n=Sum("received")).order_by().values_list("cell", "n") if n}
+
+
+def recurring(f: Filter, kind: str, minimum: int = 2, limit: int = 10) -> list[tuple[str, int]]:
+    """The titles (``kind="title"``) or addresses that at least ``minimum`` received cases of the
+    filter share, most cases first: [(text, cases)]. From RecurringRollup (normalised text, see
+    :mod:`zhili.insight.recurring`), the period widened to whole months, no unit filter."""
+    from . import recurring as rec
+
+    scope = _scope(f)
+    if scope.empty:
+        return []
+    qs = _monthly(RecurringRollup, f, scope, "反复反映统计", "recurrence", channel=True)
+    return rec.top(qs.filter(kind=kind), minimum, limit)
 
 
 # ---------------------------------------------------------------- periods and comparison

@@ -23,7 +23,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from zhili.core.calendar import SHANGHAI
-from zhili.core.errors import NotFound
+from zhili.core.errors import Invalid, NotFound
 
 from . import figures as fg
 from .models import Report, Warning
@@ -175,16 +175,6 @@ def _region_for(actor, region_code: str):
     return region
 
 
-def _cases(actor, prefix: str, start: dt.date, end: dt.date):
-    from zhili.cases.models import Case
-    from zhili.cases.selectors import cases_for
-
-    lo, hi = _bounds(start, end)
-    qs = Case.objects.all() if actor is fg.SYSTEM else cases_for(actor)
-    return qs.filter(region_code__startswith=prefix, created_at__gte=lo, created_at__lt=hi).exclude(
-        state__in=("merged", "rejected"))
-
-
 def _warnings(actor, prefix: str, start: dt.date, end: dt.date):
     from .warnings import warnings_for
 
@@ -194,10 +184,12 @@ def _warnings(actor, prefix: str, start: dt.date, end: dt.date):
 
 
 def recurring(actor, prefix: str, start: dt.date, end: dt.date, field: str, minimum: int = 2) -> list[tuple[str, int]]:
-    """Addresses (or titles) that recur among the period's cases: the top issues by place or matter."""
-    qs = (_cases(actor, prefix, start, end).exclude(**{field: ""}).values(field).annotate(n=Count("id"))
-          .filter(n__gte=minimum).order_by("-n", field))
-    return [(r[field], r["n"]) for r in qs[:TOP]]
+    """Addresses (or titles) that recur among the period's cases: the top issues by place or matter
+    (``figures.recurring``: from the recurring rollup, by whole months)."""
+    try:
+        return fg.recurring(fg.Filter(actor, region=prefix, start=start, end=end), field, minimum, TOP)
+    except Invalid:
+        return []
 
 
 def _summary(region_name: str, period: str, c: fg.Comparison) -> str:

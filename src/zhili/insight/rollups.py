@@ -18,10 +18,12 @@ from django.db import connection, transaction
 
 from zhili.core.calendar import SHANGHAI, working_time_between
 
+from . import recurring
 from .models import (
     COUNTERS,
     DailyStreetRollup,
     DailyUnitRollup,
+    MonthlyCellRollup,
     MonthlyGridRollup,
     MonthlyStreetRollup,
     RegionRollup,
@@ -34,6 +36,7 @@ TABLES: tuple[tuple[type, tuple[str, ...]], ...] = (
     (DailyUnitRollup, ("day", "unit_id", "street_code")),
     (MonthlyGridRollup, ("month", "grid_code", "category_id")),
     (RegionRollup, ("region_code",)),
+    (MonthlyCellRollup, ("month", "street_code", "cell", "category_id")),
 )
 
 DONE = ("closed", "archived")
@@ -95,6 +98,9 @@ def keys(case) -> list[tuple[type, dict]]:
     if len(case.region_code) == 15:
         out.append((MonthlyGridRollup, {"month": month, "grid_code": case.region_code, "category_id": case.category_id}))
     out.append((RegionRollup, {"region_code": case.region_code}))
+    if case.cell:
+        out.append((MonthlyCellRollup, {"month": month, "street_code": street, "cell": case.cell,
+                                        "category_id": case.category_id}))
     return out
 
 
@@ -119,10 +125,11 @@ def _apply(model, key: dict, delta: dict[str, int]) -> None:
 
 
 def apply_change(before: tuple | None, after) -> None:
-    """Add ``contribution(after) - contribution(before)`` to the rows of both."""
+    """Add ``contribution(after) - contribution(before)`` to the rows of both (and move the case's
+    recurring titles and addresses, :mod:`recurring`, when they change)."""
     deltas: dict[tuple, Counter] = defaultdict(Counter)
     if before is not None:
-        b_keys, b_contrib = before
+        b_keys, b_contrib, _b_text = before
         for model, key in b_keys:
             deltas[(model, tuple(sorted(key.items())))].subtract(b_contrib)
     if after is not None:
@@ -131,10 +138,11 @@ def apply_change(before: tuple | None, after) -> None:
     # always in the same order (table, key), so two transactions never wait on each other's rows crosswise
     for (model, key), delta in sorted(deltas.items(), key=lambda kv: (kv[0][0]._meta.db_table, str(kv[0][1]))):
         _apply(model, dict(key), delta)
+    recurring.apply_change(before[2] if before is not None else [], after)
 
 
 def snapshot(case) -> tuple:
-    return keys(case), contribution(case)
+    return keys(case), contribution(case), recurring.entries(case)
 
 
 @contextmanager
@@ -178,7 +186,8 @@ def _all_cases():
 
 
 def check() -> list[str]:
-    """Compare the stored rollups with a raw recount; name every row that differs."""
+    """Compare the stored rollups with a raw recount; name every row that differs (the recurring
+    titles and addresses too, :func:`recurring.check`)."""
     want = {k: +v for k, v in recount(_all_cases()).items() if +v}
     have = _stored()
     problems = []
@@ -188,7 +197,7 @@ def check() -> list[str]:
             diff = {c: (have.get(k, Counter())[c], want.get(k, Counter())[c]) for c in COUNTERS
                     if have.get(k, Counter())[c] != want.get(k, Counter())[c]}
             problems.append(f"{model.__name__} {dict(key)}: stored vs recount {diff}")
-    return problems
+    return problems + recurring.check()
 
 
 def add_sums(sums: dict[tuple, Counter]) -> None:
@@ -217,6 +226,7 @@ def rebuild() -> dict[str, int]:
         model.objects.all().delete()
         model.objects.bulk_create(by_model.get(model, []), batch_size=5000)
         out[model.__name__] = len(by_model.get(model, []))
+    out.update(recurring.rebuild())
     return out
 
 

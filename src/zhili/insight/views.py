@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zhili.cases.keys import HEX_RES
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Invalid
 from zhili.core.policy import READ_ONLY_ROLES, can
@@ -35,10 +36,8 @@ from . import reports
 from . import warnings as wn
 from .models import Level, WarningState
 
-#: the most case points the hotspot map reads
-HEX_CAP = 200_000
-#: h3 resolution of the hotspot map (res 8: about 0.7 km² a cell)
-HEX_RES = 8
+#: the most cells the hotspot map draws (a district has about a hundred at resolution 8, keys.HEX_RES)
+HEX_CAP = 5_000
 TOP = 10
 #: how often the big screen fetches /screen/data.json
 REFRESH_MS = 10_000
@@ -284,26 +283,30 @@ def table_satisfaction(cur: fg.Figures) -> Table:
 
 
 def table_recurring(f: fg.Filter, field: str) -> Table:
-    qs = (filtered_cases(f).exclude(**{field: ""}).values(field).annotate(n=Count("id")).filter(n__gte=2)
-          .order_by("-n", field))[:TOP]
+    """Titles or addresses that several cases share (normalised: spaces, punctuation and full-width
+    forms do not count), from the recurring rollup."""
+    rows, note = _safe(fg.recurring, f, field, 2, TOP)
+    note = "；".join(n for n in (note, fg.months_note(f) if rows else "") if n)
     title = "反复反映的事项" if field == "title" else "反复反映的地点"
     return Table(f"recurring_{field}", title, ["事项" if field == "title" else "地址", "件数"],
-                 [[r[field], r["n"]] for r in qs])
+                 [[text, n] for text, n in rows], note)
 
 
-def hexagons(f: fg.Filter) -> list[dict]:
-    """The hotspot map: the period's case points counted per h3 cell (one query, no GROUP BY)."""
+def hexagons(f: fg.Filter) -> tuple[list[dict], str]:
+    """The hotspot map: received cases per h3 cell (MonthlyCellRollup), most first, and a note
+    (whole months, or why this filter has no map)."""
     import h3
 
-    points = filtered_cases(f).filter(lon__isnull=False, lat__isnull=False).values_list("lon", "lat")[:HEX_CAP]
-    counts = Counter(h3.latlng_to_cell(lat, lon, HEX_RES) for lon, lat in points)
-    return [{"h3": cell, "n": n, "boundary": [[round(a, 6), round(b, 6)] for a, b in h3.cell_to_boundary(cell)]}
-            for cell, n in counts.most_common()]
+    counts, note = _safe(fg.by_cell, f)
+    counts = counts or {}
+    hexes = [{"h3": cell, "n": n, "boundary": [[round(a, 6), round(b, 6)] for a, b in h3.cell_to_boundary(cell)]}
+             for cell, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:HEX_CAP]]
+    return hexes, note or (fg.months_note(f) if hexes else "")
 
 
 def table_hex(f: fg.Filter) -> Table:
-    hexes = hexagons(f)
-    return Table("hex", "诉求热点（H3 网格）", ["H3 单元", "件数"], [[h["h3"], h["n"]] for h in hexes])
+    hexes, note = hexagons(f)
+    return Table("hex", "诉求热点（H3 网格）", ["H3 单元", "件数"], [[h["h3"], h["n"]] for h in hexes], note)
 
 
 def build(f: fg.Filter, name: str, streets: list[dict] | None = None) -> Table:
@@ -371,6 +374,7 @@ def analysis(request):
     tables = [table_trend(f), table_category(f), table_channel(f), table_satisfaction(cmp.current), table_heat(f, streets),
               table_units(f), table_recurring(f, "title"), table_recurring(f, "address")]
     charts = {t.name: t.chart for t in tables if t.chart}
+    hexes, hex_note = hexagons(f)
     from zhili.cases.models import Channel
 
     ctx = {
@@ -379,28 +383,26 @@ def analysis(request):
         "previous_label": fg.period_label(*cmp.previous_period), "year_ago_label": fg.period_label(*cmp.year_ago_period),
         "streets": streets, "categories": root_categories(), "channels": [(v, fg.zh_label(lbl)) for v, lbl in Channel.choices],
         "units": lead_units(request.user), "tables": {t.name: t for t in tables}, "charts": charts,
-        "hexes": hexagons(f), "map": map_regions(request.user, want="street"),
+        "hexes": hexes, "hex_note": hex_note, "map": map_regions(request.user, want="street"),
     }
     return render(request, "insight/analysis.html", ctx)
 
 
 @dashboard
 def hex_cases(request, cell: str):
-    """The cases in one h3 cell of the hotspot map (the same filter, the actor's scope), newest first."""
+    """The newest 100 cases in one h3 cell of the hotspot map (the same filter, the actor's scope;
+    ``Case.cell`` is indexed), with the cell's count as the map shows it."""
     import h3
 
-    if not h3.is_valid_cell(cell):
+    if not h3.is_valid_cell(cell) or h3.get_resolution(cell) != HEX_RES:
         raise Http404("cell")
     f, _form = parse_filter(request)
-    lats, lons = zip(*h3.cell_to_boundary(cell), strict=True)
-    qs = filtered_cases(f).filter(lon__gte=min(lons), lon__lte=max(lons), lat__gte=min(lats), lat__lte=max(lats))
-    out = []
-    for number, title, lon, lat, created in qs.order_by("-created_at").values_list("number", "title", "lon", "lat",
-                                                                                      "created_at")[:2000]:
-        if h3.latlng_to_cell(lat, lon, h3.get_resolution(cell)) == cell:
-            out.append({"number": number, "title": title, "url": reverse("cases:detail", args=[number]),
-                        "created_at": created.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")})
-    return JsonResponse({"h3": cell, "count": len(out), "cases": out[:100]})
+    counts, _note = _safe(fg.by_cell, f)
+    qs = filtered_cases(f).filter(cell=cell).order_by("-created_at")
+    out = [{"number": number, "title": title, "url": reverse("cases:detail", args=[number]),
+            "created_at": created.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")}
+           for number, title, created in qs.values_list("number", "title", "created_at")[:100]]
+    return JsonResponse({"h3": cell, "count": (counts or {}).get(cell, 0), "cases": out})
 
 
 @dashboard

@@ -1,0 +1,207 @@
+"""Recurring matters and places (反复反映的事项和地点): titles and addresses that several cases share.
+
+A case's title and address are keyed by the digest of their normalised form (``Case.title_key``,
+``address_key``, :mod:`zhili.cases.keys`). :class:`TextKey` counts the received cases of each key;
+:class:`RecurringRollup` counts them per month × street × category × channel, but only for keys that
+have recurred: most titles are unique, and a rollup with a row per unique title would be as large as
+the cases. The rule, kept by :func:`apply_change` inside the case's transaction:
+
+- a key with one case is counted in ``TextKey`` only, with that case's grain in ``first_*``;
+- when its second case comes the key turns ``recurring``: the first case's grain and the second's are
+  added to ``RecurringRollup``, and every later case of the key is added there too;
+- a key that has turned recurring stays so (its rows may fall to 0; a period's query asks for at
+  least two cases anyway).
+
+So for every recurring key its rows are exactly its cases, and the recurring panels of a period are
+one grouped query over the recurring keys' rows (:func:`top`). :func:`check` compares all this with a
+raw recount; :func:`rebuild` recomputes it in SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+from django.db import connection, transaction
+
+from zhili.core.calendar import SHANGHAI
+
+from .models import RecurringRollup, TextKey
+
+KINDS = ("title", "address")
+
+
+def _grain(case) -> tuple | None:
+    from .rollups import NOT_RECEIVED
+
+    if case.state in NOT_RECEIVED:
+        return None
+    month = case.created_at.astimezone(SHANGHAI).date().replace(day=1)
+    return month, case.region_code[:9], case.category_id, case.channel
+
+
+def entries(case) -> list[tuple]:
+    """(kind, digest, text, grain) of each key the case counts for (none when it is not received)."""
+    if case is None:
+        return []
+    grain = _grain(case)
+    if grain is None:
+        return []
+    out = []
+    for kind in KINDS:
+        digest = getattr(case, f"{kind}_key")
+        if digest is not None:
+            out.append((kind, digest, (getattr(case, kind) or "")[:200], grain))
+    return out
+
+
+def _month(v) -> dt.date:
+    return dt.date.fromisoformat(v) if isinstance(v, str) else v
+
+
+def _add_row(cur, grain: tuple, kind: str, key_id: int, delta: int) -> None:
+    t = RecurringRollup._meta.db_table
+    month, street, category_id, channel = grain
+    cur.execute(f"INSERT INTO {t} (month, street_code, category_id, channel, kind, key_id, received) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                f"ON CONFLICT (month, street_code, category_id, channel, key_id) DO UPDATE SET received = {t}.received + "
+                "EXCLUDED.received", [_month(month), street, category_id, channel, kind, key_id, delta])
+
+
+def apply_change(before: list[tuple], after_case) -> None:
+    """Move the case's keys from ``before`` (its :func:`entries` before the change) to what they are now."""
+    after = entries(after_case)
+    if before == after:
+        return
+    removed = [e for e in before if e not in after]
+    added = [e for e in after if e not in before]
+    t = TextKey._meta.db_table
+    # the key rows in one order (removals of a key before its additions), so two transactions never cross
+    ops = sorted([(e[0], e[1], 0, e) for e in removed] + [(e[0], e[1], 1, e) for e in added], key=lambda o: o[:3])
+    with connection.cursor() as cur:
+        for kind, digest, add, (_k, _d, text, grain) in ops:
+            if not add:
+                cur.execute(f"UPDATE {t} SET n = n - 1, first_month = NULL, first_street = '', first_category_id = NULL, "
+                            "first_channel = '' WHERE kind = %s AND digest = %s RETURNING id, recurring", [kind, digest])
+                row = cur.fetchone()
+                if row is not None and row[1]:
+                    _add_row(cur, grain, kind, row[0], -1)
+                continue
+            month, street, category_id, channel = grain
+            first = ("first_month", "first_street", "first_category_id", "first_channel")
+            cur.execute(
+                f"INSERT INTO {t} (kind, digest, text, n, recurring, {', '.join(first)}) "
+                "VALUES (%s, %s, %s, 1, %s, %s, %s, %s, %s) "
+                f"ON CONFLICT (kind, digest) DO UPDATE SET n = {t}.n + 1, "
+                + ", ".join(f"{c} = CASE WHEN {t}.n = 0 THEN EXCLUDED.{c} ELSE {t}.{c} END" for c in first)
+                + f" RETURNING id, n, recurring, {', '.join(first)}",
+                [kind, digest, text, False, month, street, category_id, channel])
+            key_id, n, is_recurring, f_month, f_street, f_category, f_channel = cur.fetchone()
+            if is_recurring:
+                _add_row(cur, grain, kind, key_id, 1)
+            elif n >= 2:  # the second case: from now on every case of the key is in the rollup
+                cur.execute(f"UPDATE {t} SET recurring = %s WHERE id = %s", [True, key_id])
+                _add_row(cur, (f_month, f_street, f_category, f_channel), kind, key_id, 1)
+                _add_row(cur, grain, kind, key_id, 1)
+
+
+# ---------------------------------------------------------------- reading
+
+def top(rows, minimum: int = 2, limit: int = 10) -> list[tuple[str, int]]:
+    """The most frequent recurring keys among ``rows`` (a RecurringRollup queryset already filtered
+    by period, region, category, channel) with at least ``minimum`` cases: [(text, cases)]."""
+    from django.db.models import Sum
+
+    agg = (rows.values("key_id").annotate(cases=Sum("received")).filter(cases__gte=minimum)
+           .order_by("-cases", "key_id")[:limit])
+    agg = list(agg)
+    texts = dict(TextKey.objects.filter(pk__in=[r["key_id"] for r in agg]).values_list("pk", "text"))
+    return [(texts.get(r["key_id"], ""), r["cases"]) for r in agg]
+
+
+# ---------------------------------------------------------------- rebuild and check
+
+def rebuild() -> dict[str, int]:
+    """Recompute both tables from the cases, in SQL (the same rule: a key with two or more cases is recurring)."""
+    from zhili.cases.bulk import _Sql
+    from zhili.cases.models import Case
+
+    sql = _Sql(connection.vendor)
+    c_t, k_t, r_t = Case._meta.db_table, TextKey._meta.db_table, RecurringRollup._meta.db_table
+    month = sql.local_month("c.created_at")
+    counted = "c.state NOT IN ('rejected', 'merged')"
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {r_t}")
+        cur.execute(f"DELETE FROM {k_t}")
+        for kind in KINDS:
+            one = "COUNT(*) = 1"
+            cur.execute(f"""INSERT INTO {k_t} (kind, digest, text, n, recurring, first_month, first_street,
+                    first_category_id, first_channel)
+                SELECT '{kind}', c.{kind}_key, MIN(substr(c.{kind}, 1, 200)), COUNT(*), COUNT(*) >= 2,
+                    CASE WHEN {one} THEN MIN({month}) END, CASE WHEN {one} THEN MIN(substr(c.region_code, 1, 9)) ELSE '' END,
+                    CASE WHEN {one} THEN MIN(c.category_id) END, CASE WHEN {one} THEN MIN(c.channel) ELSE '' END
+                FROM {c_t} c WHERE c.{kind}_key IS NOT NULL AND {counted} GROUP BY c.{kind}_key""")
+            cur.execute(f"""INSERT INTO {r_t} (month, street_code, category_id, channel, kind, key_id, received)
+                SELECT {month}, substr(c.region_code, 1, 9), c.category_id, c.channel, '{kind}', k.id, COUNT(*)
+                FROM {c_t} c JOIN {k_t} k ON k.kind = '{kind}' AND k.digest = c.{kind}_key
+                WHERE k.recurring AND {counted}
+                GROUP BY {month}, substr(c.region_code, 1, 9), c.category_id, c.channel, k.id""")
+        if sql.pg:
+            cur.execute(f"ANALYZE {k_t}")
+            cur.execute(f"ANALYZE {r_t}")
+    return {"TextKey": TextKey.objects.count(), "RecurringRollup": RecurringRollup.objects.count()}
+
+
+def check() -> list[str]:
+    """Compare both tables with a raw recount of the cases; name every difference. Also checks that
+    each case's derived keys (cell, title and address digests) are what its point and texts give."""
+    from zhili.cases import keys as case_keys
+    from zhili.cases.models import Case
+
+    want_n: Counter = Counter()
+    want_rows: dict[tuple, Counter] = defaultdict(Counter)
+    problems = []
+    fields = ("number", "state", "created_at", "region_code", "category_id", "channel", "title", "address",
+              "title_key", "address_key", "lon", "lat", "cell")
+    for row in Case.objects.values(*fields).iterator(chunk_size=5000):
+        for kind in KINDS:
+            if row[f"{kind}_key"] != case_keys.text_key(row[kind]):
+                problems.append(f"Case {row['number']}: {kind}_key {row[f'{kind}_key']} is not the digest of its {kind}")
+        if row["cell"] != case_keys.cell_of(row["lon"], row["lat"]):
+            problems.append(f"Case {row['number']}: cell {row['cell']!r} is not the cell of its point")
+        if row["state"] in ("rejected", "merged"):
+            continue
+        grain = (row["created_at"].astimezone(SHANGHAI).date().replace(day=1), row["region_code"][:9], row["category_id"],
+                 row["channel"])
+        for kind in KINDS:
+            if row[f"{kind}_key"] is not None:
+                want_n[(kind, row[f"{kind}_key"])] += 1
+                want_rows[(kind, row[f"{kind}_key"])][grain] += 1
+    have: dict[tuple, dict] = {}
+    for k in TextKey.objects.values():
+        have[(k["kind"], k["digest"])] = k
+    rows: dict[int, Counter] = defaultdict(Counter)
+    for r in RecurringRollup.objects.values("key_id", "month", "street_code", "category_id", "channel", "received"):
+        if r["received"]:
+            rows[r["key_id"]][(r["month"], r["street_code"], r["category_id"], r["channel"])] += r["received"]
+    for key in sorted(set(want_n) | {k for k, v in have.items() if v["n"]}, key=repr):
+        k = have.get(key)
+        n = want_n.get(key, 0)
+        label = f"TextKey {key[0]} {key[1]}"
+        if k is None or k["n"] != n:
+            problems.append(f"{label}: stored n {k['n'] if k else None} vs recount {n}")
+            continue
+        stored = rows.get(k["id"], Counter())
+        if k["recurring"]:
+            if +stored != +want_rows[key]:
+                problems.append(f"{label}: RecurringRollup {dict(+stored)} vs recount {dict(want_rows[key])}")
+        else:
+            if n >= 2:
+                problems.append(f"{label}: {n} cases but not recurring")
+            if +stored:
+                problems.append(f"{label}: not recurring but has RecurringRollup rows {dict(+stored)}")
+            if n == 1:
+                first = (k["first_month"], k["first_street"], k["first_category_id"], k["first_channel"])
+                if Counter({first: 1}) != want_rows[key]:
+                    problems.append(f"{label}: first case's grain {first} vs recount {dict(want_rows[key])}")
+    return problems
