@@ -19,8 +19,8 @@ loading it. A fresh run migrates, builds the demo district and bulk-loads N case
    channel, by street (``by_region``), the category × street heat table, the unit ranking (``by_unit``);
    the same for the last 365 days (not month-aligned: the edge days come from the daily table); and, as
    the reason for the monthly table, the year answered from the daily table alone;
-3. the parts of the page that read the cases table (recurring titles and addresses, the hotspot map)
-   and the whole page ``GET /insight/?start=…&end=…`` through Django's test client (the whole stack
+3. the map and recurring panels (recurring titles and addresses from ``RecurringRollup``, the hotspot map
+   from ``MonthlyCellRollup``) against the same answers counted from the cases table, and the whole page ``GET /insight/?start=…&end=…`` through Django's test client (the whole stack
    without the network), logged in as the leader;
 4. the big screen's refresh: ``screen_data(user)`` and ``GET /screen/data.json``, and its parts;
 5. the baseline in the same run: the plain GROUP BY over ``cases_case`` for the year computing the same
@@ -144,19 +144,52 @@ def bench_stats(leader, year: tuple, rolling: tuple, n: int, n_daily: int) -> di
     return out
 
 
+def _old_recurring(f, field: str) -> list:
+    """The recurring panel as it was: GROUP BY the raw text over the period's cases."""
+    from django.db.models import Count
+
+    from zhili.insight import views
+
+    qs = (views.filtered_cases(f).exclude(**{field: ""}).values(field).annotate(n=Count("id")).filter(n__gte=2)
+          .order_by("-n", field))[:views.TOP]
+    return [(r[field], r["n"]) for r in qs]
+
+
+def _old_cells(f) -> dict:
+    """The hotspot map's counts from the cases: GROUP BY Case.cell over the period's cases."""
+    from django.db.models import Count
+
+    from zhili.insight import views
+
+    return dict(views.filtered_cases(f).exclude(cell="").values("cell").annotate(n=Count("id")).order_by()
+                .values_list("cell", "n"))
+
+
 def bench_page(leader, year: tuple, n: int) -> dict:
-    """The parts of /insight/ that read the cases table, and the whole page through the test client."""
+    """The map and recurring panels of /insight/ (from their rollups, against the same answer from the
+    cases table), and the whole page through the test client."""
     from django.test import Client as DjangoClient
 
     from zhili.insight import figures as fg
     from zhili.insight import views
 
     f = fg.Filter(leader, start=year[0], end=year[1])
+    few = max(n // 8, 2)
     out = {
-        "recurring titles (cases table)": timed(lambda: views.table_recurring(f, "title"), max(n // 3, 2), 90),
-        "recurring addresses (cases table)": timed(lambda: views.table_recurring(f, "address"), max(n // 3, 2), 90),
-        "hotspot map (cases table)": timed(lambda: views.hexagons(f), max(n // 3, 2), 90),
+        "recurring titles (RecurringRollup)": timed(lambda: views.table_recurring(f, "title"), n, 60),
+        "recurring addresses (RecurringRollup)": timed(lambda: views.table_recurring(f, "address"), n, 60),
+        "hotspot map (MonthlyCellRollup)": timed(lambda: views.hexagons(f), n, 60),
         "street map (regions)": timed(lambda: views.map_regions(leader, want="street"), n, 30),
+        "baseline: recurring titles, GROUP BY title over the cases": timed(lambda: _old_recurring(f, "title"), few, 90),
+        "baseline: recurring addresses, GROUP BY address": timed(lambda: _old_recurring(f, "address"), few, 90),
+        "baseline: hotspot counts, GROUP BY cell over the cases": timed(lambda: _old_cells(f), few, 90),
+    }
+    # the same answers? (the year is whole months, so the monthly rollups answer it exactly; the demo
+    # texts have one spelling each, so normalising changes nothing)
+    out["same answers"] = {
+        "recurring titles": fg.recurring(f, "title", 2, views.TOP) == _old_recurring(f, "title"),
+        "recurring addresses": fg.recurring(f, "address", 2, views.TOP) == _old_recurring(f, "address"),
+        "hotspot counts": fg.by_cell(f) == _old_cells(f),
     }
     client = DjangoClient(HTTP_HOST="127.0.0.1", raise_request_exception=True)
     client.force_login(leader)
@@ -564,13 +597,15 @@ def report(args, result: dict, total_s: float) -> dict:
                             ("r50", "365 days p50"), ("r95", "p95"), ("d50", "year, daily table only p50"), ("d95", "p95")])
         met.update({f"year {k} p95": v["p95_ms"] <= TARGET_P95_MS for k, v in st["year"].items()})
     page, screen = result.get("page", {}), result.get("screen")
-    parts = dict(page)
+    parts = {k: v for k, v in page.items() if k != "same answers"}
     if screen:
         parts.update({f"screen: {k}": v for k, v in screen["parts"].items()})
         parts.update({k: screen[k] for k in ("screen_data(user)", "GET /screen/data.json")})
         met.update({f"{k} p95": screen[k]["p95_ms"] <= TARGET_P95_MS for k in ("screen_data(user)", "GET /screen/data.json")})
     if page:
-        met["page p95"] = page["GET /insight/ (whole page)"]["p95_ms"] <= TARGET_P95_MS
+        # the whole page (a dozen queries and the rendering) has no target of its own; each query has
+        met.update({f"{k} p95": page[k]["p95_ms"] <= TARGET_P95_MS for k in page if "Rollup)" in k})
+        met.update({f"same answers: {k}": v for k, v in page["same answers"].items()})
     if parts:
         print()
         print("The page and the big screen (ms)")

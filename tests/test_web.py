@@ -495,3 +495,37 @@ def test_password_page_never_sends_you_off_site(users):
                               "next": "https://evil.example/"})
     assert r.status_code == 302 and r["Location"] == "/"
     assert 'data-testid="password-link"' in c.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_idle_timeout_restarts_at_most_once_a_minute(users):
+    """A logged-in request restarts the 30-minute idle clock, but the session row is written at most
+    once a minute (a big screen polls every 10 s); a session idle past its expiry is over."""
+    import datetime as dt
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from zhili.web.middleware import SessionIdleMiddleware
+
+    c = Client()
+    login(c, "leader")
+    key = c.cookies["sessionid"].value
+    assert c.get("/").status_code == 200
+    first = Session.objects.get(session_key=key).expire_date
+    assert first > timezone.now() + dt.timedelta(minutes=29)
+    # a request within the minute: no write (the expiry stays where it was)
+    Session.objects.filter(session_key=key).update(expire_date=first - dt.timedelta(minutes=5))
+    assert c.get("/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == first - dt.timedelta(minutes=5)
+    # a minute later: the clock restarts, 30 minutes from now
+    s = Session.objects.get(session_key=key)
+    data = s.get_decoded()
+    data[SessionIdleMiddleware.KEY] -= 61
+    Session.objects.filter(session_key=key).update(session_data=Session.objects.encode(data))
+    assert c.get("/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date > timezone.now() + dt.timedelta(minutes=29)
+    # idle past the expiry: back to the login page
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    r = c.get("/")
+    assert r.status_code == 302 and "/login/" in r["Location"]

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "zhili.web.middleware.SessionIdleMiddleware",
     "zhili.web.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -124,7 +125,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "zhili.web.views.axes_lockout"
 AXES_ENABLED = env_bool("ZHILI_AXES", True)
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle clock restarts on activity, but the session row is written at most once a minute
+# (zhili.web.middleware.SessionIdleMiddleware), not on every request: a big screen polling every
+# 10 s would otherwise write its session six times a minute.
+SESSION_SAVE_EVERY_REQUEST = False
+ZHILI_SESSION_TOUCH_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True

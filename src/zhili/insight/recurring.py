@@ -59,50 +59,67 @@ def _month(v) -> dt.date:
     return dt.date.fromisoformat(v) if isinstance(v, str) else v
 
 
-def _add_row(cur, grain: tuple, kind: str, key_id: int, delta: int) -> None:
+def _add_rows(cur, rows: Counter) -> None:
+    """Add each delta to its RecurringRollup row ((grain, kind, key id) → delta): one statement."""
+    rows = sorted(((g, k, i), d) for (g, k, i), d in rows.items() if d)
+    if not rows:
+        return
     t = RecurringRollup._meta.db_table
-    month, street, category_id, channel = grain
+    values, params = [], []
+    for (grain, kind, key_id), delta in rows:
+        month, street, category_id, channel = grain
+        values.append("(%s, %s, %s, %s, %s, %s, %s)")
+        params += [_month(month), street, category_id, channel, kind, key_id, delta]
     cur.execute(f"INSERT INTO {t} (month, street_code, category_id, channel, kind, key_id, received) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s) "
-                f"ON CONFLICT (month, street_code, category_id, channel, key_id) DO UPDATE SET received = {t}.received + "
-                "EXCLUDED.received", [_month(month), street, category_id, channel, kind, key_id, delta])
+                f"VALUES {', '.join(values)} ON CONFLICT (month, street_code, category_id, channel, key_id) "
+                f"DO UPDATE SET received = {t}.received + EXCLUDED.received", params)
+
+
+FIRST = ("first_month", "first_street", "first_category_id", "first_channel")
 
 
 def apply_change(before: list[tuple], after_case) -> None:
-    """Move the case's keys from ``before`` (its :func:`entries` before the change) to what they are now."""
+    """Move the case's keys from ``before`` (its :func:`entries` before the change) to what they are
+    now. A registration costs one statement for its keys and, when one of them recurs, one for the
+    rollup rows (and, the first time a key recurs, one to mark it)."""
     after = entries(after_case)
     if before == after:
         return
-    removed = [e for e in before if e not in after]
-    added = [e for e in after if e not in before]
+    # one order for the key rows (removals first), so two transactions never wait on each other crosswise
+    removed = sorted((e for e in before if e not in after), key=lambda e: (e[0], e[1]))
+    added = sorted((e for e in after if e not in before), key=lambda e: (e[0], e[1]))
     t = TextKey._meta.db_table
-    # the key rows in one order (removals of a key before its additions), so two transactions never cross
-    ops = sorted([(e[0], e[1], 0, e) for e in removed] + [(e[0], e[1], 1, e) for e in added], key=lambda o: o[:3])
+    rows: Counter = Counter()
     with connection.cursor() as cur:
-        for kind, digest, add, (_k, _d, text, grain) in ops:
-            if not add:
-                cur.execute(f"UPDATE {t} SET n = n - 1, first_month = NULL, first_street = '', first_category_id = NULL, "
-                            "first_channel = '' WHERE kind = %s AND digest = %s RETURNING id, recurring", [kind, digest])
-                row = cur.fetchone()
-                if row is not None and row[1]:
-                    _add_row(cur, grain, kind, row[0], -1)
-                continue
-            month, street, category_id, channel = grain
-            first = ("first_month", "first_street", "first_category_id", "first_channel")
+        for kind, digest, _text, grain in removed:  # a case rejected, merged or moved: rare
+            cur.execute(f"UPDATE {t} SET n = n - 1, first_month = NULL, first_street = '', first_category_id = NULL, "
+                        "first_channel = '' WHERE kind = %s AND digest = %s RETURNING id, recurring", [kind, digest])
+            row = cur.fetchone()
+            if row is not None and row[1]:
+                rows[(grain, kind, row[0])] -= 1
+        if added:
+            params = []
+            for kind, digest, text, (month, street, category_id, channel) in added:
+                params += [kind, digest, text, False, month, street, category_id, channel]
             cur.execute(
-                f"INSERT INTO {t} (kind, digest, text, n, recurring, {', '.join(first)}) "
-                "VALUES (%s, %s, %s, 1, %s, %s, %s, %s, %s) "
-                f"ON CONFLICT (kind, digest) DO UPDATE SET n = {t}.n + 1, "
-                + ", ".join(f"{c} = CASE WHEN {t}.n = 0 THEN EXCLUDED.{c} ELSE {t}.{c} END" for c in first)
-                + f" RETURNING id, n, recurring, {', '.join(first)}",
-                [kind, digest, text, False, month, street, category_id, channel])
-            key_id, n, is_recurring, f_month, f_street, f_category, f_channel = cur.fetchone()
-            if is_recurring:
-                _add_row(cur, grain, kind, key_id, 1)
-            elif n >= 2:  # the second case: from now on every case of the key is in the rollup
-                cur.execute(f"UPDATE {t} SET recurring = %s WHERE id = %s", [True, key_id])
-                _add_row(cur, (f_month, f_street, f_category, f_channel), kind, key_id, 1)
-                _add_row(cur, grain, kind, key_id, 1)
+                f"INSERT INTO {t} (kind, digest, text, n, recurring, {', '.join(FIRST)}) VALUES "
+                + ", ".join(["(%s, %s, %s, 1, %s, %s, %s, %s, %s)"] * len(added))
+                + f" ON CONFLICT (kind, digest) DO UPDATE SET n = {t}.n + 1, "
+                + ", ".join(f"{c} = CASE WHEN {t}.n = 0 THEN EXCLUDED.{c} ELSE {t}.{c} END" for c in FIRST)
+                + f" RETURNING kind, id, n, recurring, {', '.join(FIRST)}", params)
+            mine = {e[0]: e[3] for e in added}  # a case has one title and one address: kinds are unique
+            flips = []
+            for kind, key_id, n, is_recurring, *first in cur.fetchall():
+                if is_recurring:
+                    rows[(mine[kind], kind, key_id)] += 1
+                elif n >= 2:  # the second case: from now on every case of the key is in the rollup
+                    flips.append(key_id)
+                    rows[((_month(first[0]), *first[1:]), kind, key_id)] += 1
+                    rows[(mine[kind], kind, key_id)] += 1
+            if flips:
+                cur.execute(f"UPDATE {t} SET recurring = %s WHERE id IN ({', '.join(['%s'] * len(flips))})",
+                            [True, *sorted(flips)])
+        _add_rows(cur, rows)
 
 
 # ---------------------------------------------------------------- reading

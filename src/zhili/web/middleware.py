@@ -7,14 +7,38 @@ Accept-Language; use it in place of ``django.middleware.locale.LocaleMiddleware`
 
 from __future__ import annotations
 
+import time
 from urllib.parse import quote
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.http import JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+
+
+class SessionIdleMiddleware:
+    """The 30-minute idle timeout without a session write per request: a request of a logged-in
+    session restarts the idle clock (re-saves the session, with a new expiry and cookie) only when
+    the last restart is ``ZHILI_SESSION_TOUCH_SECONDS`` (60) or more ago. A session thus ends 29–30
+    minutes after its last request. Any request counts, the big screen's refresh included (a
+    wall display stays logged in while it is shown)."""
+
+    KEY = "_zhili_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key is not None and session.get(SESSION_KEY):
+            now = int(time.time())
+            seen = session.get(self.KEY, 0)
+            if not isinstance(seen, int) or now - seen >= getattr(settings, "ZHILI_SESSION_TOUCH_SECONDS", 60):
+                session[self.KEY] = now  # modified: SessionMiddleware saves it and sends the cookie again
+        return self.get_response(request)
 
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
