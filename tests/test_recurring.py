@@ -105,6 +105,10 @@ def test_hotspot_counts_equal_the_case_points(staff, categories):
     with pytest.raises(fg.Invalid) as exc:
         fg.by_cell(fg.Filter(staff["leader"], channel="phone", **NOVEMBER))
     assert exc.value.errors[0]["field"] == "channel"
+    with pytest.raises(fg.Invalid) as exc:  # the map keeps top-level categories only
+        fg.by_cell(fg.Filter(staff["leader"], category=categories["neighbour"].code, **NOVEMBER))
+    assert exc.value.errors[0]["field"] == "category"
+    assert sum(fg.by_cell(fg.Filter(staff["leader"], category=categories["root"].code, **NOVEMBER)).values()) == 2
     assert MonthlyCellRollup.objects.count() <= 5
 
 

@@ -127,6 +127,12 @@ class _Sql:
     def local_day(self, col: str) -> str:
         return f"CAST(({col} AT TIME ZONE 'Asia/Shanghai') AS date)" if self.pg else f"date({col}, '+8 hours')"
 
+    def root_code(self, col: str) -> str:
+        """The first code of a '/'-joined category path."""
+        if self.pg:
+            return f"split_part({col}, '/', 1)"
+        return f"CASE WHEN instr({col}, '/') > 0 THEN substr({col}, 1, instr({col}, '/') - 1) ELSE {col} END"
+
     def local_month(self, col: str) -> str:
         if self.pg:
             return f"CAST(date_trunc('month', {col} AT TIME ZONE 'Asia/Shanghai') AS date)"
@@ -638,10 +644,10 @@ def _rollup_sql(sql: _Sql, where: str, source: str | None = None) -> list[str]:
     handling = (f"CASE WHEN c.state IN ('closed', 'archived') AND c.resolved_at IS NOT NULL THEN "
                 f"(CASE WHEN c.us_b > c.us_a THEN ({W('cb', 'c.us_b')} - {W('ca', 'c.us_a')}) / {US} ELSE 0 END) ELSE 0 END")
     fill = f"""INSERT INTO bulk_contrib (state, day, month, street_code, region_code, grid_code, category_id, channel,
-            unit_id, cell, {', '.join(COUNTERS)})
+            unit_id, cell, root_category, {', '.join(COUNTERS)})
         SELECT c.state, {sql.local_day('c.created_at')}, {sql.local_month('c.created_at')}, substr(c.region_code, 1, 9),
             c.region_code, CASE WHEN length(c.region_code) = 15 THEN c.region_code END, c.category_id,
-            c.channel, c.lead_unit_id, c.cell,
+            c.channel, c.lead_unit_id, c.cell, {sql.root_code('c.category_path')},
             {', '.join(handling if k == 'handling_seconds' else flags[k] for k in COUNTERS)}
         FROM ({inner}) c
         LEFT JOIN bulk_cal ca ON ca.day = (c.us_a + {local_us}) / {day_us}
@@ -657,7 +663,7 @@ def _rollup_sql(sql: _Sql, where: str, source: str | None = None) -> list[str]:
             (MonthlyGridRollup, "month, grid_code, category_id",
              "grid_code IS NOT NULL AND state NOT IN ('rejected', 'merged')"),
             (RegionRollup, "region_code", "state NOT IN ('rejected', 'merged')"),
-            (MonthlyCellRollup, "month, street_code, cell, category_id", "cell <> '' AND state NOT IN ('rejected', 'merged')")):
+            (MonthlyCellRollup, "month, street_code, cell, root_category", "cell <> '' AND state NOT IN ('rejected', 'merged')")):
         t = model._meta.db_table
         out.append(f"""INSERT INTO {t} ({cols}, {', '.join(COUNTERS)})
             SELECT {cols}, {sums} FROM bulk_contrib WHERE {cond} GROUP BY {cols}
@@ -675,7 +681,7 @@ def _create_contrib(cur, sql: _Sql) -> None:
     day = "date" if sql.pg else "text"
     cur.execute("DROP TABLE IF EXISTS bulk_contrib")
     cur.execute(f"CREATE TEMP TABLE bulk_contrib (state text, day {day}, month {day}, street_code text, "
-                f"region_code text, grid_code text, category_id bigint, channel text, unit_id bigint, cell text, "
+                f"region_code text, grid_code text, category_id bigint, channel text, unit_id bigint, cell text, root_category text, "
                 + ", ".join(f"{k} bigint" for k in COUNTERS) + ")")
 
 

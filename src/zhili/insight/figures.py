@@ -740,7 +740,12 @@ def _monthly(model, f: Filter, scope: _Scope, what_zh: str, what_en: str, channe
     if len(scope.prefix) > 9:
         raise _unsupported("region", f"{what_zh}按街道汇总，不能按社区或网格筛选", f"{what_en} is kept per street")
     qs = _street_filter(model.objects.all(), scope.prefix)
-    if f.category:
+    if f.category and model is MonthlyCellRollup:
+        cats = _categories()
+        if not any(code == f.category and parent is None for code, _l, parent in cats.values()):
+            raise _unsupported("category", f"{what_zh}只按一级类别筛选", f"{what_en} is kept per top-level category")
+        qs = qs.filter(root_category=f.category)
+    elif f.category:
         qs = qs.filter(category_id__in=category_ids(f.category))
     if f.channel:
         qs = qs.filter(channel=f.channel)
@@ -764,7 +769,7 @@ def months_note(f: Filter) -> str:
 
 def by_cell(f: Filter) -> dict[str, int]:
     """Received cases per h3 cell of their points (the hotspot map), from MonthlyCellRollup: the
-    period widened to whole months, no channel or unit filter."""
+    period widened to whole months, top-level categories only, no channel or unit filter."""
     scope = _scope(f)
     if scope.empty:
         return {}

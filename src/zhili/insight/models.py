@@ -102,16 +102,18 @@ class RegionRollup(Counters):
 
 
 class MonthlyCellRollup(Counters):
-    """month × street × h3 cell × category: the hotspot map (the cell is ``Case.cell``, see
-    :mod:`zhili.cases.keys`). Kept like the others; the map reads ``received``."""
+    """month × street × h3 cell × top-level category: the hotspot map (the cell is ``Case.cell``, see
+    :mod:`zhili.cases.keys`; the category the first code of ``Case.category_path``, as the map's
+    filter offers only those: with the ~80 leaf categories a district uses, a year would be ~400,000
+    rows, with the 6 top-level ones ~30,000). Kept like the others; the map reads ``received``."""
 
     month = models.DateField(help_text="the first day of the month")
     street_code = models.CharField(max_length=9, help_text="the first 9 digits of the case's region code")
     cell = models.CharField(max_length=15)
-    category_id = models.IntegerField()
+    root_category = models.CharField(max_length=40, help_text="code of the case's top-level category")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["month", "street_code", "cell", "category_id"], name="uniq_month_cell")]
+        constraints = [models.UniqueConstraint(fields=["month", "street_code", "cell", "root_category"], name="uniq_month_cell")]
         indexes = [models.Index(fields=["street_code", "month"])]
 
 

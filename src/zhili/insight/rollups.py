@@ -36,7 +36,7 @@ TABLES: tuple[tuple[type, tuple[str, ...]], ...] = (
     (DailyUnitRollup, ("day", "unit_id", "street_code")),
     (MonthlyGridRollup, ("month", "grid_code", "category_id")),
     (RegionRollup, ("region_code",)),
-    (MonthlyCellRollup, ("month", "street_code", "cell", "category_id")),
+    (MonthlyCellRollup, ("month", "street_code", "cell", "root_category")),
 )
 
 DONE = ("closed", "archived")
@@ -100,7 +100,7 @@ def keys(case) -> list[tuple[type, dict]]:
     out.append((RegionRollup, {"region_code": case.region_code}))
     if case.cell:
         out.append((MonthlyCellRollup, {"month": month, "street_code": street, "cell": case.cell,
-                                        "category_id": case.category_id}))
+                                        "root_category": case.category_path.split("/")[0]}))
     return out
 
 

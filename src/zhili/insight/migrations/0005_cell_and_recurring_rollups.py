@@ -22,8 +22,8 @@ def fill(apps, schema_editor):
         contrib = contribution(case)
         if contrib:
             month = case.created_at.astimezone(SHANGHAI).date().replace(day=1)
-            acc[(month, case.region_code[:9], case.cell, case.category_id)].update(contrib)
-    cells.objects.bulk_create([cells(month=m, street_code=s, cell=c, category_id=k, **counts)
+            acc[(month, case.region_code[:9], case.cell, case.category_path.split("/")[0])].update(contrib)
+    cells.objects.bulk_create([cells(month=m, street_code=s, cell=c, root_category=k, **counts)
                                for (m, s, c, k), counts in acc.items()], batch_size=5000)
     recurring.rebuild()
 
@@ -66,11 +66,11 @@ class Migration(migrations.Migration):
                 ('month', models.DateField(help_text='the first day of the month')),
                 ('street_code', models.CharField(help_text="the first 9 digits of the case's region code", max_length=9)),
                 ('cell', models.CharField(max_length=15)),
-                ('category_id', models.IntegerField()),
+                ('root_category', models.CharField(help_text="code of the case's top-level category", max_length=40)),
             ],
             options={
                 'indexes': [models.Index(fields=['street_code', 'month'], name='insight_mon_street__49103a_idx')],
-                'constraints': [models.UniqueConstraint(fields=('month', 'street_code', 'cell', 'category_id'), name='uniq_month_cell')],
+                'constraints': [models.UniqueConstraint(fields=('month', 'street_code', 'cell', 'root_category'), name='uniq_month_cell')],
             },
         ),
         migrations.CreateModel(
