@@ -104,22 +104,29 @@ def keys(case) -> list[tuple[type, dict]]:
     return out
 
 
+_SQL: dict[tuple, str] = {}
+
+
 def _apply(model, key: dict, delta: dict[str, int]) -> None:
     """Add ``delta`` to the row ``key`` of ``model``, creating it if needed: one
     ``INSERT … ON CONFLICT (key) DO UPDATE`` (PostgreSQL and SQLite alike), so two transactions
-    creating the same row at once both count."""
+    creating the same row at once both count. The statement's text is made once per shape."""
     delta = {k: v for k, v in delta.items() if v}
     if not delta:
         return
     meta = model._meta
-    qn = connection.ops.quote_name
-    key_cols = [meta.get_field(k).column for k in key]
+    shape = (connection.vendor, meta.db_table, tuple(key), tuple(sorted(delta)))
+    sql = _SQL.get(shape)
+    if sql is None:
+        qn = connection.ops.quote_name
+        key_cols = [meta.get_field(k).column for k in key]
+        cols = key_cols + list(COUNTERS)
+        table = qn(meta.db_table)
+        sql = _SQL[shape] = (
+            f"INSERT INTO {table} ({', '.join(qn(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
+            f"ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET "
+            + ", ".join(f"{qn(c)} = {table}.{qn(c)} + EXCLUDED.{qn(c)}" for c in sorted(delta)))
     key_vals = [meta.get_field(k).get_db_prep_value(v, connection) for k, v in key.items()]
-    cols = key_cols + list(COUNTERS)
-    table = qn(meta.db_table)
-    sql = (f"INSERT INTO {table} ({', '.join(qn(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
-           f"ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET "
-           + ", ".join(f"{qn(c)} = {table}.{qn(c)} + EXCLUDED.{qn(c)}" for c in delta))
     with connection.cursor() as cur:
         cur.execute(sql, key_vals + [int(delta.get(c, 0)) for c in COUNTERS])
 
