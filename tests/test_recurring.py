@@ -39,14 +39,19 @@ def test_a_key_turns_recurring_at_its_second_case(staff, categories):
     register(staff, categories["neighbour"], at(11, 3), title="噪音扰民", address="幸福小区３号楼。", channel="phone")
     key.refresh_from_db()
     assert (key.n, key.recurring) == (2, True)
-    rows = {(r.category_id, r.channel): r.received for r in RecurringRollup.objects.filter(key=key)}
-    assert rows == {(categories["leak"].pk, "window"): 1, (categories["neighbour"].pk, "phone"): 1}
+    rows = {(r.month, r.street_code): r.received for r in RecurringRollup.objects.filter(key=key)}
+    assert rows == {(dt.date(2026, 11, 1), GRID_S1[:9]): 2}
     # the two titles differ: no recurring matter
     assert fg.recurring(fg.Filter(staff["leader"], **NOVEMBER), "title") == []
     assert fg.recurring(fg.Filter(staff["leader"], **NOVEMBER), "address") == [("幸福小区 3号楼", 2)]
-    # a category filter keeps one of the two: no longer recurring in that selection
-    assert fg.recurring(fg.Filter(staff["leader"], category=categories["leak"].code, **NOVEMBER), "address") == []
-    assert fg.recurring(fg.Filter(staff["leader"], channel="phone", **NOVEMBER), "address") == []
+    # the other street, or October: nothing
+    assert fg.recurring(fg.Filter(staff["leader"], region=GRID_S2[:9], **NOVEMBER), "address") == []
+    assert fg.recurring(fg.Filter(staff["leader"], start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31)), "address") == []
+    # not kept per category or channel: refused with the reason, not answered wrongly
+    for kw in ({"category": categories["leak"].code}, {"channel": "phone"}):
+        with pytest.raises(fg.Invalid) as exc:
+            fg.recurring(fg.Filter(staff["leader"], **kw, **NOVEMBER), "address")
+        assert exc.value.errors[0]["field"] in kw
     assert rollups.check() == []
 
 
@@ -126,6 +131,7 @@ def test_analysis_page_reads_no_case_rows_for_the_map_and_recurring(client, staf
     on_cases = [q["sql"] for q in ctx.captured_queries if table in q["sql"]]
     # the one query over the cases: how many are overdue at this moment (a state, not a sum)
     assert len(on_cases) == 1 and "due_at" in on_cases[0], on_cases
-    # a filter the map does not keep: the page says so instead of failing
+    # a filter the map and the recurring panels do not keep: the page says so instead of failing
     r = client.get(f"/insight/?{NOV}&channel=phone")
-    assert r.status_code == 200 and "热点图不按渠道区分" in r.content.decode()
+    html = r.content.decode()
+    assert r.status_code == 200 and "热点图不按渠道区分" in html and "反复反映统计不按渠道区分" in html

@@ -77,6 +77,8 @@ DAYS = 365
 TEMPLATES_PER_STREET = 512
 #: places per grid a case's point is drawn from (each with its h3 cell, computed in Python)
 POINTS_PER_GRID = 256
+#: buildings per grid: each place has one of them as its address (16 places a building)
+BUILDINGS_PER_GRID = 16
 DAY_S = 86400
 OFFSET_S = 8 * 3600  # Asia/Shanghai: UTC+8 all year since 1991
 US = 1_000_000
@@ -173,10 +175,10 @@ def _create_temp_tables(cur, sql: _Sql) -> None:
     txt = "text"
     cur.execute("CREATE TEMP TABLE bulk_tod (slot integer PRIMARY KEY, start integer NOT NULL, width integer NOT NULL)")
     cur.execute("CREATE TEMP TABLE bulk_grid (idx integer PRIMARY KEY, id bigint NOT NULL, code varchar(15) NOT NULL, "
-                "sidx integer NOT NULL, street_office_id bigint, comm_office_id bigint, x0 bigint NOT NULL, "
-                f"y0 bigint NOT NULL, dx bigint NOT NULL, dy bigint NOT NULL, address {txt} NOT NULL, address_key bigint)")
+                "sidx integer NOT NULL, street_office_id bigint, comm_office_id bigint)")
     cur.execute(f"CREATE TEMP TABLE bulk_pt (gidx integer NOT NULL, j integer NOT NULL, lon_u bigint NOT NULL, "
-                f"lat_u bigint NOT NULL, cell {txt} NOT NULL, PRIMARY KEY (gidx, j))")
+                f"lat_u bigint NOT NULL, cell {txt} NOT NULL, address {txt} NOT NULL, address_key bigint, "
+                "PRIMARY KEY (gidx, j))")
     cur.execute("CREATE TEMP TABLE bulk_tpl (idx integer PRIMARY KEY, category_id bigint NOT NULL, "
                 f"category_path {txt} NOT NULL, case_type {txt} NOT NULL, channel {txt} NOT NULL, tier {txt} NOT NULL, "
                 f"urgency {txt} NOT NULL, lead_kind integer NOT NULL, dept_id bigint NOT NULL, title {txt} NOT NULL, "
@@ -226,10 +228,10 @@ def _time_of_day_slots() -> list[tuple[int, int, int]]:
 
 def _grids(district_prefix: str) -> list[tuple]:
     grids = list(Region.objects.filter(level="grid", code__startswith=district_prefix, geometry__isnull=False)
-                 .order_by("code").values_list("code", "id", "geometry"))
+                 .order_by("code").values_list("code", "id"))
     if not grids:
         raise RuntimeError(f"no grids under {district_prefix}: build the demo district first")
-    streets = sorted({c[:9] for c, _, _ in grids})
+    streets = sorted({c[:9] for c, _ in grids})
     street_office = {}
     for o in Organisation.objects.filter(org_type="street_office").order_by("id"):
         street_office.setdefault((o.region_code or "")[:9], o.pk)
@@ -237,25 +239,24 @@ def _grids(district_prefix: str) -> list[tuple]:
     for o in Organisation.objects.filter(org_type="community_office").order_by("id"):
         comm_office.setdefault((o.region_code or "")[:12], o.pk)
     rows = []
-    for idx, (code, pk, geom) in enumerate(grids):
-        ring = geom["coordinates"][0] if geom["type"] == "Polygon" else geom["coordinates"][0][0]
-        xs, ys = [round(p[0] * 1e6) for p in ring], [round(p[1] * 1e6) for p in ring]
-        address = f"{code[-3:]}号网格附近"
-        rows.append((idx, pk, code, streets.index(code[:9]), street_office.get(code[:9]), comm_office.get(code[:12]),
-                     min(xs), min(ys), max(max(xs) - min(xs), 1), max(max(ys) - min(ys), 1), address,
-                     keys.text_key(address)))
+    for idx, (code, pk) in enumerate(grids):  # the places inside each grid: _points, in the same order
+        rows.append((idx, pk, code, streets.index(code[:9]), street_office.get(code[:9]), comm_office.get(code[:12])))
     return rows
 
 
 def _points(rng: random.Random, district_prefix: str) -> list[tuple]:
-    """POINTS_PER_GRID places inside each grid (in _grids' order), with their h3 cells:
-    (grid idx, j, lon µ°, lat µ°, cell). A case takes one of its grid's by its hash; h3 has no SQL."""
+    """POINTS_PER_GRID places inside each grid (in _grids' order), with their h3 cells and addresses —
+    BUILDINGS_PER_GRID buildings a grid, so addresses recur as in a real district:
+    (grid idx, j, lon µ°, lat µ°, cell, address, address key). A case takes one of its grid's places
+    by its hash; h3 and the text keys have no SQL."""
     from shapely.geometry import Point, shape
 
     out = []
     geoms = Region.objects.filter(level="grid", code__startswith=district_prefix, geometry__isnull=False
-                                  ).order_by("code").values_list("geometry", flat=True)
-    for idx, geom in enumerate(geoms):
+                                  ).order_by("code").values_list("code", "geometry")
+    for idx, (code, geom) in enumerate(geoms):
+        addresses = [f"网格{code}·{k + 1}号楼" for k in range(BUILDINGS_PER_GRID)]
+        address_keys = [keys.text_key(a) for a in addresses]
         poly = shape(geom)
         x0, y0, x1, y1 = poly.bounds
         j = tries = 0
@@ -267,7 +268,8 @@ def _points(rng: random.Random, district_prefix: str) -> list[tuple]:
             elif not poly.contains(Point(lon, lat)):
                 continue
             lon_u, lat_u = round(lon * 1e6), round(lat * 1e6)
-            out.append((idx, j, lon_u, lat_u, keys.cell_of(lon_u / 1e6, lat_u / 1e6)))
+            b = j % BUILDINGS_PER_GRID
+            out.append((idx, j, lon_u, lat_u, keys.cell_of(lon_u / 1e6, lat_u / 1e6), addresses[b], address_keys[b]))
             j += 1
     return out
 
@@ -420,8 +422,8 @@ def _case_insert(sql: _Sql, h: _Hash, *, lo: int, hi: int, n: int, start: int, e
         {h('check')} AS r6, {h('close')} AS r7, {h('counts')} AS r8, {h('satisfaction')} AS r9
       FROM g JOIN bulk_tod td ON td.slot = {pos} / 1000 {F}"""
     reporter = f"(CASE WHEN s.rw % 10 < 3 THEN ((s.rr % {n_res}) * (s.rr2 % {n_res})) / {n_res} ELSE s.rr % {n_res} END)"
-    l2 = f"""SELECT s.*, gr.id AS grid_id, gr.code AS gcode, gr.address AS gaddr,
-        pt.lon_u, pt.lat_u, pt.cell, gr.address_key, t.title_key,
+    l2 = f"""SELECT s.*, gr.id AS grid_id, gr.code AS gcode,
+        pt.lon_u, pt.lat_u, pt.cell, pt.address AS paddr, pt.address_key, t.title_key,
         t.category_id, t.category_path, t.case_type, t.channel, t.tier, t.urgency, t.title, t.description, t.search_text,
         t.sign_v, t.sign_u, t.handle_v, t.handle_u, t.ext_max,
         COALESCE(CASE t.lead_kind WHEN 1 THEN gr.street_office_id WHEN 2 THEN gr.comm_office_id END, t.dept_id) AS lead,
@@ -509,7 +511,7 @@ def _case_insert(sql: _Sql, h: _Hash, *, lo: int, hi: int, n: int, start: int, e
         "number": f"'{prefix}{year}-' || {sql.seq_text(seq)}",
         "channel": "x.channel", "case_type": "x.case_type", "category_id": "x.category_id",
         "category_path": "x.category_path", "title": "x.title", "description": "x.description",
-        "request": "'请尽快协调解决'", "address": "x.gaddr",
+        "request": "'请尽快协调解决'", "address": "x.paddr",
         "lon": "x.lon_u / 1000000.0", "lat": "x.lat_u / 1000000.0", "grid_id": "x.grid_id", "region_code": "x.gcode",
         "urgency": "x.urgency", "tier": "x.tier", "state": "x.st",
         "confidential": "COALESCE(x.case_type = 'report' AND (x.rw / 10000) % 2 = 0, FALSE)",
@@ -815,9 +817,8 @@ class _Load:
         _create_temp_tables(cur, sql)
         _create_contrib(cur, sql)
         _fill(cur, sql, "bulk_tod", ("slot", "start", "width"), self.tod)
-        _fill(cur, sql, "bulk_grid", ("idx", "id", "code", "sidx", "street_office_id", "comm_office_id", "x0", "y0", "dx",
-                                      "dy", "address", "address_key"), self.grids)
-        _fill(cur, sql, "bulk_pt", ("gidx", "j", "lon_u", "lat_u", "cell"), self.points)
+        _fill(cur, sql, "bulk_grid", ("idx", "id", "code", "sidx", "street_office_id", "comm_office_id"), self.grids)
+        _fill(cur, sql, "bulk_pt", ("gidx", "j", "lon_u", "lat_u", "cell", "address", "address_key"), self.points)
         _fill(cur, sql, "bulk_tpl", ("idx", "category_id", "category_path", "case_type", "channel", "tier", "urgency",
                                      "lead_kind", "dept_id", "title", "description", "search_text", "sign_v", "sign_u",
                                      "handle_v", "handle_u", "ext_max", "title_key"), self.templates)

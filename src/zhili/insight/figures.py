@@ -729,14 +729,16 @@ def trend(f: Filter, by: str = "day") -> list[Row]:
 
 # ---------------------------------------------------------------- the map and the recurring matters (monthly)
 
-def _monthly(model, f: Filter, scope: _Scope, what_zh: str, what_en: str, channel: bool):
+def _monthly(model, f: Filter, scope: _Scope, what_zh: str, what_en: str):
     """The rows of a month × street table for this filter: the period widened to the months it
-    touches (see :func:`months_note`); a lead unit, a community or grid (and for the map, a channel)
-    are not kept there and are refused."""
+    touches (see :func:`months_note`); a lead unit, a channel, a community or grid (and for the
+    recurring texts, a category) are not kept there and are refused."""
     if scope.unit is not None:
         raise _unsupported("unit", f"{what_zh}不按责任单位区分", f"{what_en} is not kept per lead unit")
-    if f.channel and not channel:
+    if f.channel:
         raise _unsupported("channel", f"{what_zh}不按渠道区分", f"{what_en} is not kept per channel")
+    if f.category and model is RecurringRollup:
+        raise _unsupported("category", f"{what_zh}不按类别区分", f"{what_en} is not kept per category")
     if len(scope.prefix) > 9:
         raise _unsupported("region", f"{what_zh}按街道汇总，不能按社区或网格筛选", f"{what_en} is kept per street")
     qs = _street_filter(model.objects.all(), scope.prefix)
@@ -745,10 +747,6 @@ def _monthly(model, f: Filter, scope: _Scope, what_zh: str, what_en: str, channe
         if not any(code == f.category and parent is None for code, _l, parent in cats.values()):
             raise _unsupported("category", f"{what_zh}只按一级类别筛选", f"{what_en} is kept per top-level category")
         qs = qs.filter(root_category=f.category)
-    elif f.category:
-        qs = qs.filter(category_id__in=category_ids(f.category))
-    if f.channel:
-        qs = qs.filter(channel=f.channel)
     if f.start:
         qs = qs.filter(month__gte=f.start.replace(day=1))
     if f.end:
@@ -773,20 +771,21 @@ def by_cell(f: Filter) -> dict[str, int]:
     scope = _scope(f)
     if scope.empty:
         return {}
-    qs = _monthly(MonthlyCellRollup, f, scope, "热点图", "the hotspot map", channel=False)
+    qs = _monthly(MonthlyCellRollup, f, scope, "热点图", "the hotspot map")
     return {cell: n for cell, n in qs.values("cell").annotate(n=Sum("received")).order_by().values_list("cell", "n") if n}
 
 
 def recurring(f: Filter, kind: str, minimum: int = 2, limit: int = 10) -> list[tuple[str, int]]:
     """The titles (``kind="title"``) or addresses that at least ``minimum`` received cases of the
     filter share, most cases first: [(text, cases)]. From RecurringRollup (normalised text, see
-    :mod:`zhili.insight.recurring`), the period widened to whole months, no unit filter."""
+    :mod:`zhili.insight.recurring`): by street and month — the period widened to whole months, no
+    category, channel or unit filter."""
     from . import recurring as rec
 
     scope = _scope(f)
     if scope.empty:
         return []
-    qs = _monthly(RecurringRollup, f, scope, "反复反映统计", "recurrence", channel=True)
+    qs = _monthly(RecurringRollup, f, scope, "反复反映统计", "recurrence")
     return rec.top(qs.filter(kind=kind), minimum, limit)
 
 

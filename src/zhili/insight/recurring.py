@@ -2,11 +2,11 @@
 
 A case's title and address are keyed by the digest of their normalised form (``Case.title_key``,
 ``address_key``, :mod:`zhili.cases.keys`). :class:`TextKey` counts the received cases of each key;
-:class:`RecurringRollup` counts them per month × street × category × channel, but only for keys that
-have recurred: most titles are unique, and a rollup with a row per unique title would be as large as
-the cases. The rule, kept by :func:`apply_change` inside the case's transaction:
+:class:`RecurringRollup` counts them per month × street, but only for keys that have recurred: most
+titles are unique, and a rollup with a row per unique title would be as large as the cases. The rule, kept by
+:func:`apply_change` inside the case's transaction:
 
-- a key with one case is counted in ``TextKey`` only, with that case's grain in ``first_*``;
+- a key with one case is counted in ``TextKey`` only, with that case's month and street in ``first_*``;
 - when its second case comes the key turns ``recurring``: the first case's grain and the second's are
   added to ``RecurringRollup``, and every later case of the key is added there too;
 - a key that has turned recurring stays so (its rows may fall to 0; a period's query asks for at
@@ -37,7 +37,7 @@ def _grain(case) -> tuple | None:
     if case.state in NOT_RECEIVED:
         return None
     month = case.created_at.astimezone(SHANGHAI).date().replace(day=1)
-    return month, case.region_code[:9], case.category_id, case.channel
+    return month, case.region_code[:9]
 
 
 def entries(case) -> list[tuple]:
@@ -66,16 +66,15 @@ def _add_rows(cur, rows: Counter) -> None:
         return
     t = RecurringRollup._meta.db_table
     values, params = [], []
-    for (grain, kind, key_id), delta in rows:
-        month, street, category_id, channel = grain
-        values.append("(%s, %s, %s, %s, %s, %s, %s)")
-        params += [_month(month), street, category_id, channel, kind, key_id, delta]
-    cur.execute(f"INSERT INTO {t} (month, street_code, category_id, channel, kind, key_id, received) "
-                f"VALUES {', '.join(values)} ON CONFLICT (month, street_code, category_id, channel, key_id) "
+    for ((month, street), kind, key_id), delta in rows:
+        values.append("(%s, %s, %s, %s, %s)")
+        params += [_month(month), street, kind, key_id, delta]
+    cur.execute(f"INSERT INTO {t} (month, street_code, kind, key_id, received) "
+                f"VALUES {', '.join(values)} ON CONFLICT (month, street_code, key_id) "
                 f"DO UPDATE SET received = {t}.received + EXCLUDED.received", params)
 
 
-FIRST = ("first_month", "first_street", "first_category_id", "first_channel")
+FIRST = ("first_month", "first_street")
 
 
 def apply_change(before: list[tuple], after_case) -> None:
@@ -92,18 +91,18 @@ def apply_change(before: list[tuple], after_case) -> None:
     rows: Counter = Counter()
     with connection.cursor() as cur:
         for kind, digest, _text, grain in removed:  # a case rejected, merged or moved: rare
-            cur.execute(f"UPDATE {t} SET n = n - 1, first_month = NULL, first_street = '', first_category_id = NULL, "
-                        "first_channel = '' WHERE kind = %s AND digest = %s RETURNING id, recurring", [kind, digest])
+            cur.execute(f"UPDATE {t} SET n = n - 1, first_month = NULL, first_street = '' "
+                        "WHERE kind = %s AND digest = %s RETURNING id, recurring", [kind, digest])
             row = cur.fetchone()
             if row is not None and row[1]:
                 rows[(grain, kind, row[0])] -= 1
         if added:
             params = []
-            for kind, digest, text, (month, street, category_id, channel) in added:
-                params += [kind, digest, text, False, month, street, category_id, channel]
+            for kind, digest, text, (month, street) in added:
+                params += [kind, digest, text, False, month, street]
             cur.execute(
                 f"INSERT INTO {t} (kind, digest, text, n, recurring, {', '.join(FIRST)}) VALUES "
-                + ", ".join(["(%s, %s, %s, 1, %s, %s, %s, %s, %s)"] * len(added))
+                + ", ".join(["(%s, %s, %s, 1, %s, %s, %s)"] * len(added))
                 + f" ON CONFLICT (kind, digest) DO UPDATE SET n = {t}.n + 1, "
                 + ", ".join(f"{c} = CASE WHEN {t}.n = 0 THEN EXCLUDED.{c} ELSE {t}.{c} END" for c in FIRST)
                 + f" RETURNING kind, id, n, recurring, {', '.join(FIRST)}", params)
@@ -114,7 +113,7 @@ def apply_change(before: list[tuple], after_case) -> None:
                     rows[(mine[kind], kind, key_id)] += 1
                 elif n >= 2:  # the second case: from now on every case of the key is in the rollup
                     flips.append(key_id)
-                    rows[((_month(first[0]), *first[1:]), kind, key_id)] += 1
+                    rows[((_month(first[0]), first[1]), kind, key_id)] += 1
                     rows[(mine[kind], kind, key_id)] += 1
             if flips:
                 cur.execute(f"UPDATE {t} SET recurring = %s WHERE id IN ({', '.join(['%s'] * len(flips))})",
@@ -126,7 +125,7 @@ def apply_change(before: list[tuple], after_case) -> None:
 
 def top(rows, minimum: int = 2, limit: int = 10) -> list[tuple[str, int]]:
     """The most frequent recurring keys among ``rows`` (a RecurringRollup queryset already filtered
-    by period, region, category, channel) with at least ``minimum`` cases: [(text, cases)]."""
+    by period and region) with at least ``minimum`` cases: [(text, cases)]."""
     from django.db.models import Sum
 
     agg = (rows.values("key_id").annotate(cases=Sum("received")).filter(cases__gte=minimum)
@@ -152,17 +151,15 @@ def rebuild() -> dict[str, int]:
         cur.execute(f"DELETE FROM {k_t}")
         for kind in KINDS:
             one = "COUNT(*) = 1"
-            cur.execute(f"""INSERT INTO {k_t} (kind, digest, text, n, recurring, first_month, first_street,
-                    first_category_id, first_channel)
+            cur.execute(f"""INSERT INTO {k_t} (kind, digest, text, n, recurring, first_month, first_street)
                 SELECT '{kind}', c.{kind}_key, MIN(substr(c.{kind}, 1, 200)), COUNT(*), COUNT(*) >= 2,
-                    CASE WHEN {one} THEN MIN({month}) END, CASE WHEN {one} THEN MIN(substr(c.region_code, 1, 9)) ELSE '' END,
-                    CASE WHEN {one} THEN MIN(c.category_id) END, CASE WHEN {one} THEN MIN(c.channel) ELSE '' END
+                    CASE WHEN {one} THEN MIN({month}) END, CASE WHEN {one} THEN MIN(substr(c.region_code, 1, 9)) ELSE '' END
                 FROM {c_t} c WHERE c.{kind}_key IS NOT NULL AND {counted} GROUP BY c.{kind}_key""")
-            cur.execute(f"""INSERT INTO {r_t} (month, street_code, category_id, channel, kind, key_id, received)
-                SELECT {month}, substr(c.region_code, 1, 9), c.category_id, c.channel, '{kind}', k.id, COUNT(*)
+            cur.execute(f"""INSERT INTO {r_t} (month, street_code, kind, key_id, received)
+                SELECT {month}, substr(c.region_code, 1, 9), '{kind}', k.id, COUNT(*)
                 FROM {c_t} c JOIN {k_t} k ON k.kind = '{kind}' AND k.digest = c.{kind}_key
                 WHERE k.recurring AND {counted}
-                GROUP BY {month}, substr(c.region_code, 1, 9), c.category_id, c.channel, k.id""")
+                GROUP BY {month}, substr(c.region_code, 1, 9), k.id""")
         if sql.pg:
             cur.execute(f"ANALYZE {k_t}")
             cur.execute(f"ANALYZE {r_t}")
@@ -178,8 +175,8 @@ def check() -> list[str]:
     want_n: Counter = Counter()
     want_rows: dict[tuple, Counter] = defaultdict(Counter)
     problems = []
-    fields = ("number", "state", "created_at", "region_code", "category_id", "channel", "title", "address",
-              "title_key", "address_key", "lon", "lat", "cell")
+    fields = ("number", "state", "created_at", "region_code", "title", "address", "title_key", "address_key", "lon",
+              "lat", "cell")
     for row in Case.objects.values(*fields).iterator(chunk_size=5000):
         for kind in KINDS:
             if row[f"{kind}_key"] != case_keys.text_key(row[kind]):
@@ -188,8 +185,7 @@ def check() -> list[str]:
             problems.append(f"Case {row['number']}: cell {row['cell']!r} is not the cell of its point")
         if row["state"] in ("rejected", "merged"):
             continue
-        grain = (row["created_at"].astimezone(SHANGHAI).date().replace(day=1), row["region_code"][:9], row["category_id"],
-                 row["channel"])
+        grain = (row["created_at"].astimezone(SHANGHAI).date().replace(day=1), row["region_code"][:9])
         for kind in KINDS:
             if row[f"{kind}_key"] is not None:
                 want_n[(kind, row[f"{kind}_key"])] += 1
@@ -198,9 +194,9 @@ def check() -> list[str]:
     for k in TextKey.objects.values():
         have[(k["kind"], k["digest"])] = k
     rows: dict[int, Counter] = defaultdict(Counter)
-    for r in RecurringRollup.objects.values("key_id", "month", "street_code", "category_id", "channel", "received"):
+    for r in RecurringRollup.objects.values("key_id", "month", "street_code", "received"):
         if r["received"]:
-            rows[r["key_id"]][(r["month"], r["street_code"], r["category_id"], r["channel"])] += r["received"]
+            rows[r["key_id"]][(r["month"], r["street_code"])] += r["received"]
     for key in sorted(set(want_n) | {k for k, v in have.items() if v["n"]}, key=repr):
         k = have.get(key)
         n = want_n.get(key, 0)
@@ -218,7 +214,7 @@ def check() -> list[str]:
             if +stored:
                 problems.append(f"{label}: not recurring but has RecurringRollup rows {dict(+stored)}")
             if n == 1:
-                first = (k["first_month"], k["first_street"], k["first_category_id"], k["first_channel"])
+                first = (k["first_month"], k["first_street"])
                 if Counter({first: 1}) != want_rows[key]:
                     problems.append(f"{label}: first case's grain {first} vs recount {dict(want_rows[key])}")
     return problems

@@ -1,9 +1,9 @@
 """Pages of statistics and analysis (/insight/), warnings (/insight/warnings/) and the big screen (/screen/).
 
 Read-only except for acknowledging and handling warnings. Every figure comes from
-:mod:`zhili.insight.figures` (the one definition of each figure); the case queries here are only for
-the hotspot map, the recurring issues, the live feed and the open cases per grid on the screen — all
-on ``cases_for(actor)``, so the data scope always applies.
+:mod:`zhili.insight.figures` (the one definition of each figure), the hotspot map and the recurring
+matters and places included; the case queries here only list cases — those of a clicked map cell, the
+screen's live feed — always on ``cases_for(actor)``, so the data scope applies.
 """
 
 from __future__ import annotations
