@@ -189,6 +189,27 @@ def test_refusals_are_4xx_with_the_field(staff, hall, categories):
     assert r.status_code == 400 and field_of(r) == "state"
 
 
+@pytest.mark.parametrize("who", ["clerk", "grid"])
+def test_create_answers_what_get_shows(staff, categories, who):
+    """The create answer is made from the case just registered, without reading it again: it must
+    be the document GET /cases/{number} gives, field for field."""
+    c = login(staff[who])
+    body = case_body(parties=[{"name": "张秀英", "phone": "13805361234", "role": "applicant"},
+                              {"name": "赵六", "phone": "15005360000", "role": "respondent"}],
+                     address="幸福小区3号楼", title="楼上漏水")
+    if who == "grid":
+        body.update(channel="grid", case_type="help", lon=119.105, lat=36.705)
+    r = post(c, "/cases", body)
+    assert r.status_code == 201, r.content
+    created = r.json()
+    again = get(c, f"/cases/{created['number']}").json()
+    for doc in (created, again):  # "time left" is worded from the clock, which moved between the two
+        doc.pop("time_left")
+        doc["deadlines"].pop("time_left")
+    assert created == again
+    assert created["category"]["label"] == "邻里纠纷" and created["counts"]["events"] == 1 and len(created["parties"]) == 2
+
+
 def test_create_refusals(staff, categories):
     clerk = login(staff["clerk"])
     r = post(clerk, "/cases", case_body(category="nope"))

@@ -457,12 +457,14 @@ def _person(name: str) -> str | None:
     return name or None
 
 
-def _detail(case: Case, actor) -> dict:
+def _detail(case: Case, actor, fresh: bool = False) -> dict:
+    """The case document. ``fresh``: the case ``services.register_case`` has just returned — its
+    parties are the ones it made, it has one event and no cooperating units or attachments yet."""
     now = timezone.now()
     withheld = _withheld(actor, case)
     full_phone = _sees_full_phone(actor)
     parties = []
-    for p in case.parties.select_related("resident").order_by("id"):
+    for p in case.registered_parties if fresh else case.parties.select_related("resident").order_by("id"):
         label = str(PartyRole(p.role).label) if p.role in PartyRole.values else p.role
         if withheld and (p.role == PartyRole.REPORTER or p.resident_id == case.reporter_id):
             parties.append({"role": p.role, "role_label": label, "name": None, "phone": None, "gender": "", "withheld": True})
@@ -472,7 +474,7 @@ def _detail(case: Case, actor) -> dict:
                         "phone": (phone if full_phone else crypto.mask_phone(phone)) if phone else None})
     units = [{"id": u.unit_id, "name": u.unit.name, "part": u.part, "recorded_at": _local(u.recorded_at),
               "recorded_by": (u.recorded_by.display_name or u.recorded_by.username) if u.recorded_by_id else None}
-             for u in case.units.select_related("unit", "recorded_by").order_by("id")]
+             for u in ([] if fresh else case.units.select_related("unit", "recorded_by").order_by("id"))]
     text, css = deadlines.humanise(deadlines.time_left(case, now))
     return {
         **_summary(case, actor, now),
@@ -492,7 +494,8 @@ def _detail(case: Case, actor) -> dict:
         "deadlines": {"sign_due_at": _local(case.sign_due_at), "due_at": _local(case.due_at), "time_left": text,
                       "time_left_class": css, "overdue": _overdue(case, now), "suspended_at": _local(case.suspended_at),
                       "extension_pending": case.extension_pending, "extended_days": case.extended_days},
-        "counts": {"parties": len(parties), "events": case.events.count(), "attachments": case.attachments.count(),
+        "counts": {"parties": len(parties), "events": 1 if fresh else case.events.count(),
+                   "attachments": 0 if fresh else case.attachments.count(),
                    "returns": case.return_count, "extensions": case.extension_count, "reworks": case.rework_count},
         "actions": [_action_out(a) for a in services.available_actions(actor, case)],
     }
@@ -673,7 +676,7 @@ def create_case(request, payload: CaseIn):
     data = payload.model_dump()
     # the case as registered, not read again through case_for: whoever registered a case may see
     # it (a clerk may register outside his scope); its few relations load by primary key
-    return Status(201, _detail(services.register_case(actor, **data), actor))
+    return Status(201, _detail(services.register_case(actor, **data), actor, fresh=True))
 
 
 class DuplicateQuery(Schema):

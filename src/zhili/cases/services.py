@@ -122,13 +122,15 @@ post_delete.connect(_codes_changed, sender=CodeItem, dispatch_uid="cases.categor
 post_migrate.connect(_codes_changed, dispatch_uid="cases.categories.migrate")  # also after a flush (code tables seeded again)
 
 
-def _categories() -> dict[str, tuple[int, str]]:
-    """code → (id, path such as ``T/T.neighbour``) of every active case category."""
+def _categories() -> dict[str, tuple[int, str, str]]:
+    """code → (id, path such as ``T/T.neighbour``, label) of every active case category."""
     hit = _cache.get("categories")
     if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
         return hit[1]
-    rows = {pk: (code, parent, active) for pk, code, parent, active in
-            CodeItem.objects.filter(type="case_category").values_list("id", "code", "parent_id", "active")}
+    rows, labels = {}, {}
+    for pk, code, parent, active, label in CodeItem.objects.filter(type="case_category").values_list(
+            "id", "code", "parent_id", "active", "label"):
+        rows[pk], labels[pk] = (code, parent, active), label
 
     def path(pk: int) -> str:
         chain, seen = [], 0
@@ -137,37 +139,36 @@ def _categories() -> dict[str, tuple[int, str]]:
             pk, seen = rows[pk][1], seen + 1
         return "/".join(reversed(chain))
 
-    out = {code: (pk, path(pk)) for pk, (code, _p, active) in rows.items() if active}
+    out = {code: (pk, path(pk), labels.get(pk, code)) for pk, (code, _p, active) in rows.items() if active}
     _cache["categories"] = (time.monotonic(), out)
     return out
 
 
-def _category(code: str) -> tuple[int, str]:
-    """(id, path) of an active case category."""
+def _category(code: str) -> tuple[int, str, str]:
+    """(id, path, label) of an active case category."""
     hit = _categories().get(code)
     if hit is None:
         raise Invalid("category", f"类别“{code}”不存在", f"unknown category {code!r}")
     return hit
 
 
-def _grid_id(code: str) -> int | None:
-    """The id of the grid with this code (read each time: grids may be deleted and imported again
-    without the signals that would empty a cache)."""
-    return Region.objects.filter(code=code, level="grid").values_list("id", flat=True).first()
+def _grid(code: str) -> Region | None:
+    """The grid with this code, its id, code and name only (read each time: grids may be deleted and
+    imported again without the signals that would empty a cache)."""
+    return Region.objects.filter(code=code, level="grid").only("id", "code", "name", "level").first()
 
 
-def _locate(actor, lon, lat, grid_code) -> tuple[int, str] | None:
-    """(id, code) of the case's grid: the one given, or the one the point lies in."""
+def _locate(actor, lon, lat, grid_code) -> Region | None:
+    """The case's grid: the one given, or the one the point lies in."""
     if grid_code:
-        pk = _grid_id(grid_code)
-        if pk is None:
+        grid = _grid(grid_code)
+        if grid is None:
             raise Invalid("grid", f"网格 {grid_code} 不存在", f"grid {grid_code} does not exist")
-        return pk, grid_code
+        return grid
     if lon is None or lat is None:
         return None
     code = geo.locate_grid(lon, lat)
-    pk = _grid_id(code) if code else None
-    return (pk, code) if pk is not None else None
+    return _grid(code) if code else None
 
 
 def register_case(actor, *, channel: str, case_type: str, category: str, description: str, title: str = "",
@@ -204,10 +205,10 @@ def register_case(actor, *, channel: str, case_type: str, category: str, descrip
             errors.append({"field": f"parties.{i}.role", "message": "当事人角色无效", "message_en": "role must be applicant, respondent or reporter"})
     if errors:
         raise Invalid.many(errors)
-    cat_id, cat_path = _category(category)
+    cat_id, cat_path, cat_label = _category(category)
     now = at or timezone.now()
     grid = _locate(actor, lon, lat, grid)
-    code = grid[1] if grid else (region_code or (actor.region.code if actor is not None else ""))
+    code = grid.code if grid else (region_code or (actor.region.code if actor is not None else ""))
     if not code:
         raise Invalid("lon", "请在地图上标出位置或选择网格", "give a point or a grid")
     if actor is not None and not actor.is_superuser and not code.startswith(actor.scope_prefix) \
@@ -229,17 +230,22 @@ def register_case(actor, *, channel: str, case_type: str, category: str, descrip
         case = Case(
             is_repeat=is_repeat, channel=channel, case_type=case_type, category_id=cat_id, category_path=cat_path,
             title=(title or description.strip().splitlines()[0])[:120], description=description.strip(), request=request,
-            address=address, lon=lon, lat=lat, grid_id=grid[0] if grid else None, region_code=code, urgency=urgency, tier=tier,
+            address=address, lon=lon, lat=lat, grid=grid, region_code=code, urgency=urgency, tier=tier,
             state="registered", confidential=confidential, reporter=reporter, reporter_phone_index=reporter.phone_index,
             registered_by=actor if actor is not None else None,
             registered_org_id=actor.organisation_id if actor is not None else None,
             created_at=now, search_text=search_text,
         )
+        # the category as the cache knows it, so that the answer needs no query for it
+        case.category = CodeItem(pk=cat_id, type="case_category", code=category, label=cat_label)
+        if actor is not None and actor.organisation_id:
+            case.registered_org = actor.organisation
         keys.derive(case)
         rollups.apply_change(None, case)
         case.number = _next_number(now)
         case.save(force_insert=True)
-        CaseParty.objects.bulk_create([
+        #: the parties as registered, with their residents (the API answers from them)
+        case.registered_parties = CaseParty.objects.bulk_create([
             CaseParty(case=case, resident=r, role=p.get("role", "applicant"), gender=p.get("gender", ""))
             for r, p in {(r.pk, p.get("role", "applicant")): (r, p) for r, p in residents}.values()])
         _event(case, actor, "register", "", "registered", data={"channel": channel}, at=now)
