@@ -107,7 +107,7 @@ def test_anonymous_is_sent_to_login(client):
 
 
 @pytest.mark.parametrize("chart", ["figures", "trend", "category", "channel", "heat", "units", "satisfaction", "recurring_title",
-                                   "recurring_address", "hex"])
+                                   "recurring_address", "hex", "clusters"])
 def test_export_xlsx_opens_with_the_rows(client, staff, november, chart):
     from openpyxl import load_workbook
 

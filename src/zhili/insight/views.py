@@ -292,6 +292,27 @@ def table_recurring(f: fg.Filter, field: str) -> Table:
                  [[text, n] for text, n in rows], note)
 
 
+def table_clusters(f: fg.Filter) -> Table:
+    """Clusters of similar complaints among the filter's most recent cases (:mod:`clusters`)."""
+    from zhili.core.models import Region
+
+    from . import clusters as cl
+
+    found, sample = cl.recent_clusters(filtered_cases(f), TOP)
+    names = dict(Region.objects.filter(level="street", prefix__in={d.street for c in found for d in c.members})
+                 .values_list("prefix", "name"))
+    rows = []
+    for c in found:
+        latest = max(c.members, key=lambda d: d.created_at)
+        streets = Counter(d.street for d in c.members)
+        rows.append([" · ".join(c.keywords()), len(c.members), "、".join(names.get(s, s) for s, _n in streets.most_common(3)),
+                     f"{c.first:%m-%d} 至 {c.last:%m-%d}", f"{latest.number} {latest.title}"])
+    note = (f"在本筛选条件下最近的 {sample} 件诉求中，按词语相似度（≥ {round(cl.SIMILARITY * 100)}%）聚类，"
+            f"显示至少 {cl.MIN_SIZE} 件的类簇")
+    return Table("clusters", "相似诉求聚类", ["关键词", "件数", "涉及街道", "时间", "最近一件"], rows,
+                 note if rows else (note + "：没有找到" if sample else ""))
+
+
 def hexagons(f: fg.Filter) -> tuple[list[dict], str]:
     """The hotspot map: received cases per h3 cell (MonthlyCellRollup), most first, and a note
     (whole months, or why this filter has no map)."""
@@ -324,6 +345,8 @@ def build(f: fg.Filter, name: str, streets: list[dict] | None = None) -> Table:
         return table_units(f)
     if name == "satisfaction":
         return table_satisfaction(fg.figures(f))
+    if name == "clusters":
+        return table_clusters(f)
     if name in ("recurring_title", "recurring_address"):
         return table_recurring(f, name.split("_", 1)[1])
     if name == "hex":
@@ -372,7 +395,7 @@ def analysis(request):
         form = {**form, "category": "", "channel": "", "unit": ""}
         cmp = fg.compare(f)
     tables = [table_trend(f), table_category(f), table_channel(f), table_satisfaction(cmp.current), table_heat(f, streets),
-              table_units(f), table_recurring(f, "title"), table_recurring(f, "address")]
+              table_units(f), table_recurring(f, "title"), table_recurring(f, "address"), table_clusters(f)]
     charts = {t.name: t.chart for t in tables if t.chart}
     hexes, hex_note = hexagons(f)
     from zhili.cases.models import Channel
