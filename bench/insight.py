@@ -20,7 +20,8 @@ loading it. A fresh run migrates, builds the demo district and bulk-loads N case
    the same for the last 365 days (not month-aligned: the edge days come from the daily table); and, as
    the reason for the monthly table, the year answered from the daily table alone;
 3. the map and recurring panels (recurring titles and addresses from ``RecurringRollup``, the hotspot map
-   from ``MonthlyCellRollup``) against the same answers counted from the cases table, and the whole page ``GET /insight/?start=…&end=…`` through Django's test client (the whole stack
+   from ``MonthlyCellRollup``) against the same answers counted from the cases table, the clusters of
+   similar complaints (the 2,000 latest cases of the filter), and the whole page ``GET /insight/?start=…&end=…`` through Django's test client (the whole stack
    without the network), logged in as the leader;
 4. the big screen's refresh: ``screen_data(user)`` and ``GET /screen/data.json``, and its parts;
 5. the baseline in the same run: the plain GROUP BY over ``cases_case`` for the year computing the same
@@ -193,6 +194,7 @@ def bench_page(leader, year: tuple, n: int) -> dict:
         "recurring addresses (RecurringRollup)": timed(lambda: views.table_recurring(f, "address"), n, 60),
         "hotspot map (MonthlyCellRollup)": timed(lambda: views.hexagons(f), n, 60),
         "street map (regions)": timed(lambda: views.map_regions(leader, want="street"), n, 30),
+        "similar-complaint clusters (the 2,000 latest cases)": timed(lambda: views.table_clusters(f), n, 60),
         "baseline: recurring titles, GROUP BY title over the cases": timed(lambda: _old_recurring(f, "title", views.TOP),
                                                                             few, 90),
         "baseline: recurring addresses, GROUP BY address": timed(lambda: _old_recurring(f, "address", views.TOP), few, 90),

@@ -346,3 +346,35 @@ def test_unit_figures_under_a_street_filter(months, staff, hall):
         fg.figures(fg.Filter(staff["admin"], unit=hall["zjj"].pk, region="370705001001", **period))
     with pytest.raises(Invalid):
         fg.by_region(zjj, "community")
+
+
+def test_overdue_now_from_the_deadline_rollup_equals_the_count(staff, hall, categories):
+    """For the district and a street "overdue now" comes from DueRollup (the days before today) and
+    today's past deadlines; it must equal counting the open cases past their deadline, whatever the
+    hour, as deadlines pass, cases are suspended and completed."""
+    from zhili.cases.models import Case
+    from zhili.cases.workflow import CLOCK_STATES
+    from zhili.insight.models import DueRollup
+
+    cases = []
+    for i in range(6):  # urgent hazards: 24-hour deadlines from dispatch, dispatched 2 hours apart
+        c = register(staff, categories["leak"], at(11, 9), phone=f"1370536010{i}", urgency="urgent", case_type="hazard",
+                     grid=GRID_S1 if i % 2 else GRID_S2)
+        dispatch(staff, hall, c, at(11, 9, 8 + i * 2))
+        services.act(staff["zjj"], c, "sign", now=at(11, 9, 9 + i * 2))
+        cases.append(c)
+    services.act(staff["admin"], cases[1], "suspend", {"reason": "等待鉴定"}, now=at(11, 9, 20))
+    finish(staff, cases[2], at(11, 10, 9))
+    assert DueRollup.objects.exists() and rollups.check() == []
+
+    def counted(now, prefix=""):
+        return Case.objects.filter(state__in=CLOCK_STATES, due_at__lt=now, region_code__startswith=prefix).count()
+
+    for now in (at(11, 9, 23), at(11, 10, 7), at(11, 10, 12), at(11, 10, 18), at(11, 10, 23, 59), at(11, 11, 9), at(12, 1)):
+        for who, prefix in (("admin", ""), ("street", GRID_S1[:9])):
+            got = fg.overdue_now(fg.Filter(staff[who], start=NOV[0], end=NOV[1]), now)
+            assert got == counted(now, prefix), (who, now)
+    # the next morning every running deadline has passed: cases 0, 3, 4 and 5 (1 is suspended, 2 done)
+    assert fg.overdue_now(fg.Filter(staff["admin"]), at(11, 11, 9)) == 4
+    # a filter DueRollup does not keep (a category) is counted from the cases: the same answer
+    assert fg.overdue_now(fg.Filter(staff["admin"], category=categories["leak"].code), at(11, 11, 9)) == 4

@@ -717,10 +717,11 @@ def rebuild_rollups(stdout=None) -> dict[str, int]:
             if sql.pg:
                 for model in ROLLUP_TABLES:
                     cur.execute(f"ANALYZE {model._meta.db_table}")
-    from zhili.insight import recurring
+    from zhili.insight import dues, recurring
 
     out = {m.__name__: m.objects.count() for m in ROLLUP_TABLES}
     out.update(recurring.rebuild())
+    out.update(dues.rebuild())
     _say(stdout, f"rollups rebuilt in {time.perf_counter() - t0:.1f} s: {out}")
     return out
 
@@ -1060,11 +1061,12 @@ def bulk_load(n: int, seed: int = 1, end: dt.datetime | None = None, chunk: int 
     timings.update({f"{k}_s": round(v, 2) for k, v in phase.items()})
     # the recurring titles and addresses depend on all the cases of a key, not on each case alone:
     # recounted once, over every case
-    from zhili.insight import recurring
+    from zhili.insight import dues, recurring
 
     t = time.perf_counter()
     recurring.rebuild()
     timings["recurring_s"] = round(time.perf_counter() - t, 2)
+    dues.rebuild()  # open cases by deadline day: a recount of the open cases
     if sql.pg:
         # statistics for the planner; outside a transaction also the visibility map (index-only scans),
         # as autovacuum would set it some time later

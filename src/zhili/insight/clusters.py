@@ -67,26 +67,29 @@ def cluster(docs: list[Doc], similarity: float = SIMILARITY, min_size: int = MIN
     total = len(docs)
     idf = {w: math.log((total + 1) / n) for w, n in df.items()}
     clusters: list[Cluster] = []
+    weight: list[float] = []  # each cluster's leader: the idf of its words added up
     index: dict[str, list[int]] = defaultdict(list)
     for d in docs:
         # a word no other case of the sample has links nothing (and would only dilute the similarity)
         words = d.words = frozenset(w for w in d.words if df[w] >= 2)
         if not words:
             continue
-        shared: set[int] = set()
+        mine = sum(idf[w] for w in words)
+        shared: dict[int, float] = defaultdict(float)  # cluster → idf of the words it shares with d
         for w in words:
-            shared.update(index.get(w, ()))
+            for c in index.get(w, ()):
+                shared[c] += idf[w]
         best, best_sim = None, 0.0
-        for c in sorted(shared):
-            leader = clusters[c].leader
-            union = sum(idf[w] for w in words | leader)
-            sim = sum(idf[w] for w in words & leader) / union if union else 0.0
-            if sim > best_sim:
+        for c, both in shared.items():
+            union = mine + weight[c] - both
+            sim = both / union if union else 0.0
+            if sim > best_sim or (sim == best_sim and best is not None and c < best):
                 best, best_sim = c, sim
         if best is not None and best_sim >= similarity:
             clusters[best].members.append(d)
             continue
-        clusters.append(Cluster(frozenset(words), [d]))
+        clusters.append(Cluster(words, [d]))
+        weight.append(mine)
         for w in words:
             index[w].append(len(clusters) - 1)
     out = [c for c in clusters if len(c.members) >= min_size]

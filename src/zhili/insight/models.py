@@ -153,6 +153,21 @@ class RecurringRollup(models.Model):
         indexes = [models.Index(fields=["kind", "street_code", "month"]), models.Index(fields=["key", "month"])]
 
 
+class DueRollup(models.Model):
+    """Open cases whose handling clock runs (dispatched, handling, returned) × street × the day their
+    handling deadline falls (Asia/Shanghai): "overdue now" for a street or the district is the rows
+    before today plus today's past deadlines, counted from the index — not every overdue case
+    (:func:`zhili.insight.figures.overdue_now`). Kept by the case services like the other rollups."""
+
+    street_code = models.CharField(max_length=9, help_text="the first 9 digits of the case's region code")
+    due_day = models.DateField()
+    open = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["street_code", "due_day"], name="uniq_due_street_day")]
+        indexes = [models.Index(fields=["due_day", "street_code"], include=["open"], name="due_day_street")]
+
+
 # ---------------------------------------------------------------- early warning (预警提醒)
 
 class Level(models.TextChoices):

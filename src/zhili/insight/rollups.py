@@ -18,7 +18,7 @@ from django.db import connection, transaction
 
 from zhili.core.calendar import SHANGHAI, working_time_between
 
-from . import recurring
+from . import dues, recurring
 from .models import (
     COUNTERS,
     DailyStreetRollup,
@@ -136,7 +136,7 @@ def apply_change(before: tuple | None, after) -> None:
     recurring titles and addresses, :mod:`recurring`, when they change)."""
     deltas: dict[tuple, Counter] = defaultdict(Counter)
     if before is not None:
-        b_keys, b_contrib, _b_text = before
+        b_keys, b_contrib, _b_text, _b_due = before
         for model, key in b_keys:
             deltas[(model, tuple(sorted(key.items())))].subtract(b_contrib)
     if after is not None:
@@ -146,10 +146,11 @@ def apply_change(before: tuple | None, after) -> None:
     for (model, key), delta in sorted(deltas.items(), key=lambda kv: (kv[0][0]._meta.db_table, str(kv[0][1]))):
         _apply(model, dict(key), delta)
     recurring.apply_change(before[2] if before is not None else [], after)
+    dues.apply_change(before[3] if before is not None else [], after)
 
 
 def snapshot(case) -> tuple:
-    return keys(case), contribution(case), recurring.entries(case)
+    return keys(case), contribution(case), recurring.entries(case), dues.entries(case)
 
 
 @contextmanager
@@ -204,7 +205,7 @@ def check() -> list[str]:
             diff = {c: (have.get(k, Counter())[c], want.get(k, Counter())[c]) for c in COUNTERS
                     if have.get(k, Counter())[c] != want.get(k, Counter())[c]}
             problems.append(f"{model.__name__} {dict(key)}: stored vs recount {diff}")
-    return problems + recurring.check()
+    return problems + recurring.check() + dues.check()
 
 
 def add_sums(sums: dict[tuple, Counter]) -> None:
@@ -234,6 +235,7 @@ def rebuild() -> dict[str, int]:
         model.objects.bulk_create(by_model.get(model, []), batch_size=5000)
         out[model.__name__] = len(by_model.get(model, []))
     out.update(recurring.rebuild())
+    out.update(dues.rebuild())
     return out
 
 
