@@ -717,11 +717,10 @@ def rebuild_rollups(stdout=None) -> dict[str, int]:
             if sql.pg:
                 for model in ROLLUP_TABLES:
                     cur.execute(f"ANALYZE {model._meta.db_table}")
-    from zhili.insight import dues, recurring
+    from zhili.insight import rollups
 
     out = {m.__name__: m.objects.count() for m in ROLLUP_TABLES}
-    out.update(recurring.rebuild())
-    out.update(dues.rebuild())
+    out.update(rollups.recount_in_sql())
     _say(stdout, f"rollups rebuilt in {time.perf_counter() - t0:.1f} s: {out}")
     return out
 
@@ -1060,13 +1059,12 @@ def bulk_load(n: int, seed: int = 1, end: dt.datetime | None = None, chunk: int 
     timings["load_s"] = round(time.perf_counter() - t_load, 2)
     timings.update({f"{k}_s": round(v, 2) for k, v in phase.items()})
     # the recurring titles and addresses depend on all the cases of a key, not on each case alone:
-    # recounted once, over every case
-    from zhili.insight import dues, recurring
+    # recounted once, over every case (with the open cases by deadline day)
+    from zhili.insight import rollups
 
     t = time.perf_counter()
-    recurring.rebuild()
-    timings["recurring_s"] = round(time.perf_counter() - t, 2)
-    dues.rebuild()  # open cases by deadline day: a recount of the open cases
+    rollups.recount_in_sql()
+    timings["recounts_s"] = round(time.perf_counter() - t, 2)
     if sql.pg:
         # statistics for the planner; outside a transaction also the visibility map (index-only scans),
         # as autovacuum would set it some time later

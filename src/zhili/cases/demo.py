@@ -19,7 +19,7 @@ from django.db import transaction
 from zhili.core import crypto
 from zhili.core.calendar import SHANGHAI
 from zhili.core.models import CodeItem, Organisation, Region, Resident, User
-from zhili.insight import dues, recurring, rollups
+from zhili.insight import rollups
 
 from . import deadlines, keys
 from .models import (
@@ -227,8 +227,7 @@ def generate_cases(n: int, seed: int = 2026, end: dt.datetime | None = None, dis
             if stdout and n >= 20000:
                 stdout.write(f"  cases: {done}/{n}\n")
         rollups.add_sums(sums)
-        recurring.rebuild()  # recurring titles and addresses depend on all the cases of a key
-        dues.rebuild()
+        rollups.recount_in_sql()  # recurring texts depend on all the cases of a key; deadline days
         for year, last in year_seq.items():
             CaseCounter.objects.update_or_create(prefix=case_prefix(), year=year, defaults={"last": last})
     return {"cases": n, **dict(counts)}
