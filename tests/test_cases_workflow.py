@@ -396,22 +396,40 @@ def test_merge_sends_the_result_to_every_reporter(flow, staff, categories, hall)
 
 # ---------------------------------------------------------------- texts
 
-def test_texts_are_sent_after_commit_and_retried(staff, categories, settings, django_capture_on_commit_callbacks, tmp_path):
+def test_texts_are_an_outbox_sent_by_the_worker_and_retried(staff, categories, settings, tmp_path):
+    from django.db import transaction
+    from django.utils.module_loading import autodiscover_modules
+
+    from zhili.cases import notify
+    from zhili.core.sweeps import REGISTRY
+
     settings.HOME = tmp_path
-    with django_capture_on_commit_callbacks(execute=True):
-        case = register(staff["clerk"], categories)
+    case = register(staff["clerk"], categories)
     msg = TextMessage.objects.get(case=case)
-    assert msg.status == "sent" and case.number in (tmp_path / "sms.log").read_text(encoding="utf-8")
+    assert msg.status == "queued" and not (tmp_path / "sms.log").exists()  # nothing is sent inside the action
+    autodiscover_modules("sweeps")  # as zhili worker does: its every-second sweep sends it
+    assert REGISTRY["cases.send_texts"].every <= 1 and REGISTRY["cases.send_texts"].fn() == 1
+    msg.refresh_from_db()
+    assert msg.status == "sent", msg.last_error
+    assert case.number in (tmp_path / "sms.log").read_text(encoding="utf-8")
+    assert notify.send_queued() == 0  # sent once only
+
+    # an action that rolls back leaves no text behind
+    before = TextMessage.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        register(staff["clerk"], categories)
+        raise RuntimeError("the caller fails after registering")
+    assert TextMessage.objects.count() == before
+
     settings.ZHILI_SMS_BACKEND = "zhili.cases.notify.HttpBackend"
     settings.ZHILI_SMS_URL = "http://127.0.0.1:9/nothing-listens-here"
-    with django_capture_on_commit_callbacks(execute=True):
-        case2 = register(staff["clerk"], categories)  # the gateway is down: the case is still registered
+    case2 = register(staff["clerk"], categories)  # the gateway is down: the case is still registered
+    assert notify.send_queued() == 1
     msg2 = TextMessage.objects.get(case=case2)
     assert Case.objects.filter(pk=case2.pk).exists()
     assert msg2.status == "failed" and msg2.attempts == 1 and msg2.last_error
+    assert notify.send_queued() == 0  # a failed text waits for the retry sweep
     settings.ZHILI_SMS_BACKEND = "zhili.cases.notify.LogBackend"
-    from zhili.cases import notify
-
     notify.retry_failed()
     msg2.refresh_from_db()
     assert msg2.status == "sent" and msg2.attempts == 2

@@ -1,6 +1,9 @@
 """Data scope: every role reads only its region, in selectors, the API and the admin."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from zhili.core import selectors
 from zhili.core.errors import Forbidden, NotFound
@@ -122,6 +125,35 @@ class TestApi:
         assert me.status_code == 200 and me.json()["scope_code"] == "370705001000"
         assert client.get("/api/v1/regions/370705002000", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 404
         assert client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer zk_wrong").status_code == 401
+
+    def test_a_revoked_token_or_a_deactivated_user_stops_at_once_here_and_within_seconds_elsewhere(
+            self, client, users, district, monkeypatch):
+        from zhili.core import services
+        from zhili.core.models import ApiToken, User
+
+        token = services.issue_api_token(users["street_staff"], name="对接", days=1)
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        assert client.get("/api/v1/me", **auth).status_code == 200
+        tok = ApiToken.objects.get(user=users["street_staff"], name="对接")
+        tok.revoked = True
+        tok.save()  # the admin's way: this process forgets at once
+        assert client.get("/api/v1/me", **auth).status_code == 401
+
+        token = services.issue_api_token(users["street_staff"], name="第二个", days=1)
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        assert client.get("/api/v1/me", **auth).status_code == 200
+        # another process deactivates the user (no signal reaches this one): refused once the cache ages
+        User.objects.filter(pk=users["street_staff"].pk).update(is_active=False)
+        assert client.get("/api/v1/me", **auth).status_code == 200  # still cached here, at most TOKEN_CACHE_SECONDS
+        real = services.time.monotonic
+        monkeypatch.setattr(services.time, "monotonic", lambda: real() + services.TOKEN_CACHE_SECONDS + 1)
+        assert client.get("/api/v1/me", **auth).status_code == 401
+        User.objects.filter(pk=users["street_staff"].pk).update(is_active=True)
+
+        # an expired token is refused
+        ApiToken.objects.filter(name="第二个").update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+        services.forget_tokens()
+        assert client.get("/api/v1/me", **auth).status_code == 401
 
     def test_openapi_schema_renders(self, client):
         r = client.get("/api/v1/openapi.json")

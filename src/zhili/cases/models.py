@@ -356,7 +356,8 @@ class Notification(models.Model):
 
 
 class TextMessage(models.Model):
-    """An SMS to a resident, sent after commit through the configured backend, retried on failure."""
+    """An SMS to a resident (the outbox): sent by the worker after the commit that queued it, through
+    the configured backend, retried on failure."""
 
     phone = crypto.EncryptedTextField()
     text = models.CharField(max_length=500)

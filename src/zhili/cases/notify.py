@@ -1,8 +1,9 @@
 """Notifications: the staff inbox, and text messages to residents through a pluggable channel.
 
-Texts are queued as ``TextMessage`` rows inside the action's transaction and handed to the
-task queue after commit, so a slow or broken SMS gateway never blocks or undoes an action.
-Failed texts are retried by the worker's sweep (up to ``MAX_ATTEMPTS``).
+Texts are queued as ``TextMessage`` rows inside the action's transaction (an outbox): ``zhili
+worker`` sends the queued ones every second, after the commit that made them, so a slow or broken
+SMS gateway never blocks or undoes an action, and a rolled-back action sends nothing. Failed texts
+are retried by the worker's minute sweep (up to ``MAX_ATTEMPTS``).
 """
 
 from __future__ import annotations
@@ -91,21 +92,21 @@ def deadline_reminders(now=None) -> int:
 
 # ---------------------------------------------------------------- texts to residents
 
-def text_resident(case: Case, resident, text: str) -> TextMessage | None:
+def text_for(case: Case, resident, text: str) -> TextMessage | None:
+    """The outbox row of a text to ``resident`` about ``case``, not yet saved (None without a phone)."""
     if resident is None or not resident.phone:
         return None
-    msg = TextMessage.objects.create(phone=resident.phone, text=text[:500], case=case)
-    transaction.on_commit(lambda: _enqueue(msg.pk))
+    return TextMessage(phone=resident.phone, text=text[:500], case=case)
+
+
+def text_resident(case: Case, resident, text: str) -> TextMessage | None:
+    """Queue a text to a resident: a row in the outbox, written in the caller's transaction (so it
+    exists exactly when the change does). ``zhili worker`` sends queued texts every second
+    (:func:`send_queued`) and retries failed ones every minute (:func:`retry_failed`)."""
+    msg = text_for(case, resident, text)
+    if msg is not None:
+        msg.save()
     return msg
-
-
-def _enqueue(pk: int) -> None:
-    from .tasks import deliver_text
-
-    try:
-        deliver_text.enqueue(pk)
-    except Exception:  # the queue itself is down: the retry sweep will pick the message up
-        log.exception("could not enqueue text %s", pk)
 
 
 class LogBackend:
@@ -151,6 +152,15 @@ def deliver(pk: int) -> str:
         msg.status, msg.sent_at, msg.last_error = "sent", timezone.now(), ""
         msg.save(update_fields=["status", "attempts", "sent_at", "last_error"])
         return "sent"
+
+
+def send_queued(limit: int = 500) -> int:
+    """Send the texts that were never tried, oldest first (the worker's sweep, every second)."""
+    n = 0
+    for pk in TextMessage.objects.filter(status="queued", attempts=0).order_by("id").values_list("pk", flat=True)[:limit]:
+        deliver(pk)
+        n += 1
+    return n
 
 
 def retry_failed() -> int:

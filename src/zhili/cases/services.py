@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import jieba
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -25,12 +25,11 @@ from zhili.core.models import CodeItem, Organisation, Region
 from zhili.core.services import resolve_residents
 from zhili.insight import rollups
 
-from . import deadlines, keys, notify
+from . import deadlines, keys, notify, writes
 from .models import (
     AgreementFollowUp,
     Attachment,
     Case,
-    CaseCounter,
     CaseEvent,
     CaseParty,
     CaseType,
@@ -61,24 +60,6 @@ def case_prefix() -> str:
 def tokens(text: str) -> list[str]:
     """Content words of a text (jieba search mode), for similarity and search."""
     return [t for t in jieba.cut_for_search(text or "") if len(t.strip()) > 1 and t not in STOPWORDS and not t.isspace()]
-
-
-def _next_number(now: dt.datetime) -> str:
-    """The next number of the year: one ``UPDATE … RETURNING`` on the year's counter row, which
-    stays locked until the commit (so it is taken late in a registration, see ``register_case``)."""
-    year = now.astimezone(SHANGHAI).year
-    prefix = case_prefix()
-    qn = connection.ops.quote_name
-    sql = (f"UPDATE {qn(CaseCounter._meta.db_table)} SET {qn('last')} = {qn('last')} + 1 "
-           f"WHERE {qn('prefix')} = %s AND {qn('year')} = %s RETURNING {qn('last')}")
-    with connection.cursor() as cur:
-        cur.execute(sql, [prefix, year])
-        row = cur.fetchone()
-        if row is None:  # the year's first case
-            CaseCounter.objects.get_or_create(prefix=prefix, year=year)
-            cur.execute(sql, [prefix, year])
-            row = cur.fetchone()
-    return f"{prefix}{year}-{row[0]:06d}"
 
 
 def _actor_name(actor) -> tuple[str, str]:
@@ -159,7 +140,8 @@ def _grid(code: str) -> Region | None:
 
 
 def _locate(actor, lon, lat, grid_code) -> Region | None:
-    """The case's grid: the one given, or the one the point lies in."""
+    """The case's grid: the one given (read), or the one the point lies in (from the index, not read:
+    its ``pk`` is None until the case is written)."""
     if grid_code:
         grid = _grid(grid_code)
         if grid is None:
@@ -167,8 +149,12 @@ def _locate(actor, lon, lat, grid_code) -> Region | None:
         return grid
     if lon is None or lat is None:
         return None
-    code = geo.locate_grid(lon, lat)
-    return _grid(code) if code else None
+    hit = geo.locate_grid_named(lon, lat)
+    if hit is None:
+        return None
+    # the grid as the index knows it: the registration finds its id by code in its own INSERT
+    # (so a grid imported again since the index was built is still the right row)
+    return Region(code=hit[0], name=hit[1], level="grid")
 
 
 def register_case(actor, *, channel: str, case_type: str, category: str, description: str, title: str = "",
@@ -241,19 +227,18 @@ def register_case(actor, *, channel: str, case_type: str, category: str, descrip
         if actor is not None and actor.organisation_id:
             case.registered_org = actor.organisation
         keys.derive(case)
-        rollups.apply_change(None, case)
-        case.number = _next_number(now)
-        case.save(force_insert=True)
         #: the parties as registered, with their residents (the API answers from them)
-        case.registered_parties = CaseParty.objects.bulk_create([
+        case.registered_parties = [
             CaseParty(case=case, resident=r, role=p.get("role", "applicant"), gender=p.get("gender", ""))
-            for r, p in {(r.pk, p.get("role", "applicant")): (r, p) for r, p in residents}.values()])
-        _event(case, actor, "register", "", "registered", data={"channel": channel}, at=now)
-        notify.text_resident(case, reporter, f"【诉求受理】您的诉求已登记，编号 {case.number}，可凭编号和手机号查询办理进度。")
-        details = {"number": case.number}
-        if created:
-            details["residents_created"] = [r.pk for r in created]
-        audit.record(actor, "case.register", case, details=details)
+            for r, p in {(r.pk, p.get("role", "applicant")): (r, p) for r, p in residents}.values()]
+        name, org = _actor_name(actor)
+        event = CaseEvent(case=case, at=now, actor=actor, actor_name=name, actor_org=org, action="register",
+                          from_state="", to_state="registered", data={"channel": channel})
+        text = notify.text_for(case, reporter, "【诉求受理】您的诉求已登记，编号 {number}，可凭编号和手机号查询办理进度。")
+        details = {"residents_created": [r.pk for r in created]} if created else {}
+        writes.insert_registration(case, prefix=case_prefix(), year=now.astimezone(SHANGHAI).year,
+                                   parties=case.registered_parties, event=event, text=text, actor=actor,
+                                   audit_details=details)
     return case
 
 

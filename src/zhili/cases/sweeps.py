@@ -3,6 +3,11 @@ from zhili.core.sweeps import sweep
 from . import notify
 
 
+@sweep("cases.send_texts", every=1)
+def send_texts():
+    return notify.send_queued()
+
+
 @sweep("cases.retry_texts", every=60)
 def retry_texts():
     return notify.retry_failed()

@@ -1,3 +1,6 @@
+"""Kept for jobs queued before texts became an outbox swept by ``zhili worker`` (notify.send_queued):
+a database upgraded with such jobs still runs them. Nothing queues this task any more."""
+
 from django_tasks import task
 
 from . import notify

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from . import rowsql
 from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -37,36 +38,63 @@ def row_hash(ev: AuditEvent) -> str:
     return hmac.new(_key(), msg, hashlib.sha256).hexdigest()
 
 
+def reserve_sql() -> tuple[str, list]:
+    """Take the chain's head: its next sequence number and the hash of the row before. One statement
+    (``INSERT … ON CONFLICT DO UPDATE … RETURNING``, which also starts the chain of a new database);
+    the head row stays locked until the commit. Returns (sql, params); the row is (seq, prev_hash)."""
+    t = connection.ops.quote_name(AuditHead._meta.db_table)
+    return (f"INSERT INTO {t} (id, seq, hash) VALUES (1, 1, %s) "
+            f"ON CONFLICT (id) DO UPDATE SET seq = {t}.seq + 1 RETURNING seq, hash"), [GENESIS]
+
+
+def make(actor, action: str, seq: int, prev_hash: str, obj=None, *, result: str = "ok", details: dict | None = None,
+         object_type: str = "", object_id: str = "", ip: str = "") -> AuditEvent:
+    """The row with sequence ``seq`` after a row hashed ``prev_hash``, hashed (not saved)."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    ev = AuditEvent(
+        seq=seq,
+        at=timezone.now(),
+        actor_id=getattr(actor, "pk", None),
+        actor_name=getattr(actor, "username", "") or "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        result=result,
+        ip=ip or "",
+        details=json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str),
+        prev_hash=prev_hash,
+    )
+    ev.hash = row_hash(ev)
+    return ev
+
+
+def append(cur, ev: AuditEvent) -> None:
+    """Write ``ev`` and move the head to it (one statement on PostgreSQL, two on SQLite)."""
+    head = connection.ops.quote_name(AuditHead._meta.db_table)
+    sql, params = rowsql.insert(AuditEvent, [ev], returning="id")
+    if connection.vendor == "postgresql":
+        cur.execute(f"WITH h AS (UPDATE {head} SET hash = %s WHERE id = 1) {sql}", [ev.hash, *params])
+        ev.pk = cur.fetchone()[0]
+    else:
+        cur.execute(sql, params)
+        ev.pk = cur.fetchone()[0]
+        cur.execute(f"UPDATE {head} SET hash = %s WHERE id = 1", [ev.hash])
+
+
 def record(actor, action: str, obj=None, *, result: str = "ok", details: dict | None = None,
            object_type: str = "", object_id: str = "", ip: str = "") -> AuditEvent:
     """Append one audit row. Call inside the transaction that makes the change, as its last write
     if it can: the chain's head row stays locked from here to the commit, so every writer in the
     system queues behind it for that long (one row per action, not one per record touched)."""
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or str(obj.pk)
     # no savepoint: a failure here fails the caller's whole transaction anyway
-    with transaction.atomic(savepoint=False):
-        head = AuditHead.objects.select_for_update().only("seq", "hash").filter(pk=1).first()
-        if head is None:
-            AuditHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS})
-            head = AuditHead.objects.select_for_update().get(pk=1)
-        ev = AuditEvent(
-            seq=head.seq + 1,
-            at=timezone.now(),
-            actor_id=getattr(actor, "pk", None),
-            actor_name=getattr(actor, "username", "") or "",
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            result=result,
-            ip=ip or "",
-            details=json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str),
-            prev_hash=head.hash,
-        )
-        ev.hash = row_hash(ev)
-        ev.save()
-        AuditHead.objects.filter(pk=1).update(seq=ev.seq, hash=ev.hash)
+    with transaction.atomic(savepoint=False), connection.cursor() as cur:
+        cur.execute(*reserve_sql())
+        seq, prev = cur.fetchone()
+        ev = make(actor, action, seq, prev, obj, result=result, details=details, object_type=object_type,
+                  object_id=object_id, ip=ip)
+        append(cur, ev)
     return ev
 
 

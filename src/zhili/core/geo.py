@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -21,14 +21,17 @@ class GridIndex:
     codes: np.ndarray  # grid codes, sorted
     geoms: np.ndarray  # shapely geometries, same order
     tree: shapely.STRtree
+    names: dict[str, str] = field(default_factory=dict)  # code → name, when built with names
 
     @classmethod
-    def build(cls, items: list[tuple[str, dict]]) -> GridIndex:
-        items = sorted((c, g) for c, g in items if g)
-        codes = np.array([c for c, _ in items], dtype=object)
-        geoms = np.array([shape(g) for _, g in items], dtype=object)
+    def build(cls, items: list[tuple]) -> GridIndex:
+        """From (code, GeoJSON geometry) or (code, geometry, name) items."""
+        items = sorted((it for it in items if it[1]), key=lambda it: it[0])
+        codes = np.array([it[0] for it in items], dtype=object)
+        geoms = np.array([shape(it[1]) for it in items], dtype=object)
         shapely.prepare(geoms)
-        return cls(codes=codes, geoms=geoms, tree=shapely.STRtree(geoms))
+        return cls(codes=codes, geoms=geoms, tree=shapely.STRtree(geoms),
+                   names={it[0]: it[2] for it in items if len(it) > 2})
 
     def locate(self, lon: float, lat: float) -> str | None:
         """The code of the grid that covers the point, or None outside every grid."""
@@ -79,7 +82,7 @@ def grid_index() -> GridIndex:
         if _cache.get("grids") is None or _cache.get("sig") != sig:
             from .models import Region
 
-            rows = Region.objects.filter(level="grid", geometry__isnull=False).values_list("code", "geometry")
+            rows = Region.objects.filter(level="grid", geometry__isnull=False).values_list("code", "geometry", "name")
             _cache["grids"] = GridIndex.build(list(rows))
             _cache["sig"] = sig
         _cache["checked"] = now
@@ -92,3 +95,10 @@ def invalidate() -> None:
 
 def locate_grid(lon: float, lat: float) -> str | None:
     return grid_index().locate(lon, lat)
+
+
+def locate_grid_named(lon: float, lat: float) -> tuple[str, str] | None:
+    """(code, name) of the grid that covers the point, from the index (as fresh as it is)."""
+    idx = grid_index()
+    code = idx.locate(lon, lat)
+    return (code, idx.names.get(code, "")) if code else None

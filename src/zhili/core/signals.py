@@ -6,14 +6,20 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from . import audit, calendar, geo
-from .models import CalendarOverride, Region
+from . import audit, calendar, geo, services
+from .models import ApiToken, CalendarOverride, Region, User
 
 
 @receiver([post_save, post_delete], sender=Region)
 def _grid_changed(sender, instance, **kwargs):
     if instance.level == "grid":
         geo.invalidate()
+
+
+@receiver([post_save, post_delete], sender=ApiToken)
+@receiver([post_save, post_delete], sender=User)
+def _token_changed(sender, **kwargs):
+    services.forget_tokens()
 
 
 @receiver([post_save, post_delete], sender=CalendarOverride)

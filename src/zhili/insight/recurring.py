@@ -77,18 +77,66 @@ def _add_rows(cur, rows: Counter) -> None:
 FIRST = ("first_month", "first_street")
 
 
+def add_keys_sql(added: list[tuple], after: str = "") -> tuple[str, list]:
+    """Count one more case for each of ``added`` (entries, see :func:`entries`): one statement that
+    returns (kind, id, n, recurring, first_month, first_street) per key, for :func:`tally`.
+    ``after`` names a part of the same ``WITH`` statement that must run first (PostgreSQL)."""
+    t = TextKey._meta.db_table
+    params = []
+    for kind, digest, text, (month, street) in added:
+        params += [kind, digest, text, False, month, street]
+    first = f"(SELECT %s FROM {after})" if after else "%s"
+    return (f"INSERT INTO {t} (kind, digest, text, n, recurring, {', '.join(FIRST)}) VALUES "
+            + ", ".join([f"({first}, %s, %s, 1, %s, %s, %s)"] * len(added))
+            + f" ON CONFLICT (kind, digest) DO UPDATE SET n = {t}.n + 1, "
+            + ", ".join(f"{c} = CASE WHEN {t}.n = 0 THEN EXCLUDED.{c} ELSE {t}.{c} END" for c in FIRST)
+            + f" RETURNING kind, id, n, recurring, {', '.join(FIRST)}"), params
+
+
+def tally(returned: list[tuple], added: list[tuple], rows: Counter) -> list[int]:
+    """From the rows :func:`add_keys_sql` returned: add to ``rows`` what the rollup gains, and
+    return the keys that turn recurring now (their second case)."""
+    mine = {e[0]: e[3] for e in added}  # a case has one title and one address: kinds are unique
+    flips = []
+    for kind, key_id, n, is_recurring, *first in returned:
+        if is_recurring:
+            rows[(mine[kind], kind, key_id)] += 1
+        elif n >= 2:  # the second case: from now on every case of the key is in the rollup
+            flips.append(key_id)
+            rows[((_month(first[0]), first[1]), kind, key_id)] += 1
+            rows[(mine[kind], kind, key_id)] += 1
+    return flips
+
+
+def finish(cur, rows: Counter, flips: list[int]) -> None:
+    """Mark the keys that turned recurring and add ``rows`` to the rollup."""
+    if flips:
+        cur.execute(f"UPDATE {TextKey._meta.db_table} SET recurring = %s WHERE id IN ({', '.join(['%s'] * len(flips))})",
+                    [True, *sorted(flips)])
+    _add_rows(cur, rows)
+
+
+def changes(before: list[tuple], after_case) -> tuple[list[tuple], list[tuple]]:
+    """(removed, added) entries, each sorted, removals first: one order for the key rows, so two
+    transactions never wait on each other crosswise."""
+    after = entries(after_case)
+    if before == after:
+        return [], []
+    removed = sorted((e for e in before if e not in after), key=lambda e: (e[0], e[1]))
+    added = sorted((e for e in after if e not in before), key=lambda e: (e[0], e[1]))
+    return removed, added
+
+
 def apply_change(before: list[tuple], after_case) -> None:
     """Move the case's keys from ``before`` (its :func:`entries` before the change) to what they are
     now. A registration costs one statement for its keys and, when one of them recurs, one for the
     rollup rows (and, the first time a key recurs, one to mark it)."""
-    after = entries(after_case)
-    if before == after:
+    removed, added = changes(before, after_case)
+    if not (removed or added):
         return
-    # one order for the key rows (removals first), so two transactions never wait on each other crosswise
-    removed = sorted((e for e in before if e not in after), key=lambda e: (e[0], e[1]))
-    added = sorted((e for e in after if e not in before), key=lambda e: (e[0], e[1]))
     t = TextKey._meta.db_table
     rows: Counter = Counter()
+    flips: list[int] = []
     with connection.cursor() as cur:
         for kind, digest, _text, grain in removed:  # a case rejected, merged or moved: rare
             cur.execute(f"UPDATE {t} SET n = n - 1, first_month = NULL, first_street = '' "
@@ -97,28 +145,9 @@ def apply_change(before: list[tuple], after_case) -> None:
             if row is not None and row[1]:
                 rows[(grain, kind, row[0])] -= 1
         if added:
-            params = []
-            for kind, digest, text, (month, street) in added:
-                params += [kind, digest, text, False, month, street]
-            cur.execute(
-                f"INSERT INTO {t} (kind, digest, text, n, recurring, {', '.join(FIRST)}) VALUES "
-                + ", ".join(["(%s, %s, %s, 1, %s, %s, %s)"] * len(added))
-                + f" ON CONFLICT (kind, digest) DO UPDATE SET n = {t}.n + 1, "
-                + ", ".join(f"{c} = CASE WHEN {t}.n = 0 THEN EXCLUDED.{c} ELSE {t}.{c} END" for c in FIRST)
-                + f" RETURNING kind, id, n, recurring, {', '.join(FIRST)}", params)
-            mine = {e[0]: e[3] for e in added}  # a case has one title and one address: kinds are unique
-            flips = []
-            for kind, key_id, n, is_recurring, *first in cur.fetchall():
-                if is_recurring:
-                    rows[(mine[kind], kind, key_id)] += 1
-                elif n >= 2:  # the second case: from now on every case of the key is in the rollup
-                    flips.append(key_id)
-                    rows[((_month(first[0]), first[1]), kind, key_id)] += 1
-                    rows[(mine[kind], kind, key_id)] += 1
-            if flips:
-                cur.execute(f"UPDATE {t} SET recurring = %s WHERE id IN ({', '.join(['%s'] * len(flips))})",
-                            [True, *sorted(flips)])
-        _add_rows(cur, rows)
+            cur.execute(*add_keys_sql(added))
+            flips = tally(cur.fetchall(), added, rows)
+        finish(cur, rows, flips)
 
 
 # ---------------------------------------------------------------- reading

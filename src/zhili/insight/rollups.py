@@ -107,33 +107,35 @@ def keys(case) -> list[tuple[type, dict]]:
 _SQL: dict[tuple, str] = {}
 
 
-def _apply(model, key: dict, delta: dict[str, int]) -> None:
+def upsert_sql(model, key: dict, delta: dict[str, int], after: str = "") -> tuple[str, list]:
     """Add ``delta`` to the row ``key`` of ``model``, creating it if needed: one
     ``INSERT … ON CONFLICT (key) DO UPDATE`` (PostgreSQL and SQLite alike), so two transactions
-    creating the same row at once both count. The statement's text is made once per shape."""
-    delta = {k: v for k, v in delta.items() if v}
-    if not delta:
-        return
+    creating the same row at once both count. The statement's text is made once per shape.
+    ``after`` names a part of the same ``WITH`` statement that must run first (PostgreSQL):
+    the first value is read through it, and the row is returned for the next part."""
     meta = model._meta
-    shape = (connection.vendor, meta.db_table, tuple(key), tuple(sorted(delta)))
+    shape = (connection.vendor, meta.db_table, tuple(key), tuple(sorted(delta)), bool(after))
     sql = _SQL.get(shape)
     if sql is None:
         qn = connection.ops.quote_name
         key_cols = [meta.get_field(k).column for k in key]
         cols = key_cols + list(COUNTERS)
         table = qn(meta.db_table)
+        values = ["%s"] * len(cols)
+        if after:
+            values[0] = "(SELECT %s FROM {after})"
         sql = _SQL[shape] = (
-            f"INSERT INTO {table} ({', '.join(qn(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
+            f"INSERT INTO {table} ({', '.join(qn(c) for c in cols)}) VALUES ({', '.join(values)}) "
             f"ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET "
-            + ", ".join(f"{qn(c)} = {table}.{qn(c)} + EXCLUDED.{qn(c)}" for c in sorted(delta)))
+            + ", ".join(f"{qn(c)} = {table}.{qn(c)} + EXCLUDED.{qn(c)}" for c in sorted(delta))
+            + (" RETURNING 1" if after else ""))
     key_vals = [meta.get_field(k).get_db_prep_value(v, connection) for k, v in key.items()]
-    with connection.cursor() as cur:
-        cur.execute(sql, key_vals + [int(delta.get(c, 0)) for c in COUNTERS])
+    return sql.replace("{after}", after) if after else sql, key_vals + [int(delta.get(c, 0)) for c in COUNTERS]
 
 
-def apply_change(before: tuple | None, after) -> None:
-    """Add ``contribution(after) - contribution(before)`` to the rows of both (and move the case's
-    recurring titles and addresses, :mod:`recurring`, when they change)."""
+def changes(before: tuple | None, after) -> list[tuple[type, dict, dict]]:
+    """(model, key, delta) of each row that ``contribution(after) - contribution(before)`` changes,
+    always in the same order (table, key), so two transactions never wait on each other's rows crosswise."""
     deltas: dict[tuple, Counter] = defaultdict(Counter)
     if before is not None:
         b_keys, b_contrib, _b_text, _b_due = before
@@ -142,9 +144,20 @@ def apply_change(before: tuple | None, after) -> None:
     if after is not None:
         for model, key in keys(after):
             deltas[(model, tuple(sorted(key.items())))].update(contribution(after))
-    # always in the same order (table, key), so two transactions never wait on each other's rows crosswise
+    out = []
     for (model, key), delta in sorted(deltas.items(), key=lambda kv: (kv[0][0]._meta.db_table, str(kv[0][1]))):
-        _apply(model, dict(key), delta)
+        delta = {k: v for k, v in delta.items() if v}
+        if delta:
+            out.append((model, dict(key), delta))
+    return out
+
+
+def apply_change(before: tuple | None, after) -> None:
+    """Add ``contribution(after) - contribution(before)`` to the rows of both (and move the case's
+    recurring titles and addresses, :mod:`recurring`, when they change)."""
+    with connection.cursor() as cur:
+        for model, key, delta in changes(before, after):
+            cur.execute(*upsert_sql(model, key, delta))
     recurring.apply_change(before[2] if before is not None else [], after)
     dues.apply_change(before[3] if before is not None else [], after)
 
@@ -217,8 +230,11 @@ def add_sums(sums: dict[tuple, Counter]) -> None:
         if not model.objects.exists():
             model.objects.bulk_create([model(**key, **{k: v for k, v in c.items() if v}) for key, c in rows], batch_size=5000)
         else:
-            for key, c in rows:
-                _apply(model, key, dict(c))
+            with connection.cursor() as cur:
+                for key, c in rows:
+                    delta = {k: v for k, v in c.items() if v}
+                    if delta:
+                        cur.execute(*upsert_sql(model, key, delta))
 
 
 @transaction.atomic
