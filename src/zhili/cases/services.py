@@ -13,16 +13,16 @@ from dataclasses import dataclass
 
 import jieba
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from zhili.core import audit, crypto, geo
+from zhili.core import audit, crypto, geo, rowsql
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Forbidden, Invalid, NotFound
 from zhili.core.models import CodeItem, Organisation, Region
-from zhili.core.services import resolve_residents
+from zhili.core.services import check_people, resolve_residents
 from zhili.insight import rollups
 
 from . import deadlines, keys, notify, writes
@@ -201,17 +201,20 @@ def register_case(actor, *, channel: str, case_type: str, category: str, descrip
             and actor.role not in ("window_clerk", "centre_admin"):
         raise Invalid("grid", "该位置不在您的管辖范围内", "the place lies outside your region")
     search_text = " ".join(tokens(f"{title} {description}"))
+    people = [{"name": p["name"], "phone": p.get("phone", ""), "id_number": "" if actor is None else p.get("id_number", ""),
+               "address": ""} for p in parties]
+    check_people(actor, people, field=lambda i, f: f"parties.{i}.{f}")
+    # everything is checked: the number is drawn (in a transaction of its own, see writes.draw_number)
+    year = now.astimezone(SHANGHAI).year
+    number = writes.draw_number(case_prefix(), year)
     # The order keeps the locks short: reads and the rows only this case touches first; the
-    # shared rows (rollups, the year's counter, the audit head) last, each held until the commit.
+    # shared rows (rollups, the text keys, the audit head) last, each held until the commit.
     with transaction.atomic():
-        people = [{"name": p["name"], "phone": p.get("phone", ""), "id_number": "" if actor is None else p.get("id_number", ""),
-                   "address": ""} for p in parties]
         found, created = resolve_residents(actor, people, region_code=code, field=lambda i, f: f"parties.{i}.{f}")
         residents = list(zip(found, parties, strict=True))
         reporter = next((r for r, p in residents if p.get("role", "applicant") in ("reporter", "applicant")), residents[0][0])
         root = cat_path.split("/")[0]
-        is_repeat = Case.objects.filter(reporter_phone_index=reporter.phone_index, category_path__startswith=root,
-                                        created_at__gte=now - dt.timedelta(days=REPEAT_DAYS), created_at__lte=now).exists() \
+        is_repeat = _recent(reporter.phone_index, root, now) \
             if reporter.phone_index and all(r is not reporter for r in created) else False
         case = Case(
             is_repeat=is_repeat, channel=channel, case_type=case_type, category_id=cat_id, category_path=cat_path,
@@ -236,10 +239,18 @@ def register_case(actor, *, channel: str, case_type: str, category: str, descrip
                           from_state="", to_state="registered", data={"channel": channel})
         text = notify.text_for(case, reporter, "【诉求受理】您的诉求已登记，编号 {number}，可凭编号和手机号查询办理进度。")
         details = {"residents_created": [r.pk for r in created]} if created else {}
-        writes.insert_registration(case, prefix=case_prefix(), year=now.astimezone(SHANGHAI).year,
-                                   parties=case.registered_parties, event=event, text=text, actor=actor,
+        writes.insert_registration(case, number=number, parties=case.registered_parties, event=event, text=text, actor=actor,
                                    audit_details=details)
     return case
+
+
+def _recent(phone_index: str, root: str, now: dt.datetime) -> bool:
+    """Has this reporter registered a matter of this top-level category in the last REPEAT_DAYS?"""
+    like = root.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return bool(rowsql.run(
+        f"SELECT 1 FROM {Case._meta.db_table} WHERE reporter_phone_index = %s AND category_path LIKE %s ESCAPE '\\' "
+        "AND created_at >= %s AND created_at <= %s LIMIT 1",
+        [phone_index, like, *(connection.ops.adapt_datetimefield_value(t) for t in (now - dt.timedelta(days=REPEAT_DAYS), now))]))
 
 
 _REGISTER_ROLES = frozenset({"window_clerk", "centre_admin", "street_staff", "community_staff", "grid_worker", "grid_leader",

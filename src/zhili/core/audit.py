@@ -70,17 +70,20 @@ def make(actor, action: str, seq: int, prev_hash: str, obj=None, *, result: str 
     return ev
 
 
-def append(cur, ev: AuditEvent) -> None:
+def reserve() -> tuple[int, str]:
+    """(next sequence number, hash of the row before): the head is locked until the commit."""
+    return rowsql.run(*reserve_sql())[0]
+
+
+def append(ev: AuditEvent) -> None:
     """Write ``ev`` and move the head to it (one statement on PostgreSQL, two on SQLite)."""
     head = connection.ops.quote_name(AuditHead._meta.db_table)
     sql, params = rowsql.insert(AuditEvent, [ev], returning="id")
     if connection.vendor == "postgresql":
-        cur.execute(f"WITH h AS (UPDATE {head} SET hash = %s WHERE id = 1) {sql}", [ev.hash, *params])
-        ev.pk = cur.fetchone()[0]
+        ev.pk = rowsql.run(f"WITH h AS (UPDATE {head} SET hash = %s WHERE id = 1) {sql}", [ev.hash, *params])[0][0]
     else:
-        cur.execute(sql, params)
-        ev.pk = cur.fetchone()[0]
-        cur.execute(f"UPDATE {head} SET hash = %s WHERE id = 1", [ev.hash])
+        ev.pk = rowsql.run(sql, params)[0][0]
+        rowsql.run(f"UPDATE {head} SET hash = %s WHERE id = 1", [ev.hash])
 
 
 def record(actor, action: str, obj=None, *, result: str = "ok", details: dict | None = None,
@@ -89,12 +92,11 @@ def record(actor, action: str, obj=None, *, result: str = "ok", details: dict | 
     if it can: the chain's head row stays locked from here to the commit, so every writer in the
     system queues behind it for that long (one row per action, not one per record touched)."""
     # no savepoint: a failure here fails the caller's whole transaction anyway
-    with transaction.atomic(savepoint=False), connection.cursor() as cur:
-        cur.execute(*reserve_sql())
-        seq, prev = cur.fetchone()
+    with transaction.atomic(savepoint=False):
+        seq, prev = reserve()
         ev = make(actor, action, seq, prev, obj, result=result, details=details, object_type=object_type,
                   object_id=object_id, ip=ip)
-        append(cur, ev)
+        append(ev)
     return ev
 
 

@@ -11,9 +11,13 @@ an earlier part of the same statement), or ``(sql, params)`` for SQL with parame
 
 from __future__ import annotations
 
+import time
+
 from django.db import connection
 
 _COLUMNS: dict = {}
+#: statement text with ``%s`` → with ``$1, $2, …`` (one text per shape of statement)
+_NATIVE: dict[str, str] = {}
 
 
 def columns(model) -> list:
@@ -52,3 +56,61 @@ def insert(model, objs: list, exprs: dict[str, str] | None = None, returning: st
     sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in columns(model))}) "
            f"VALUES {', '.join(values)}")
     return sql + (f" RETURNING {returning}" if returning else ""), params
+
+
+def run(sql: str, params: list) -> list[tuple] | None:
+    """Run one hand-written statement (``%s`` placeholders, no literal ``%``); its rows, if it
+    returns any.
+
+    On PostgreSQL it runs as a prepared statement with PostgreSQL's own ``$n`` placeholders
+    (psycopg's ``RawCursor``, server-side binding): psycopg neither parses the text nor quotes the
+    values each time (they travel apart, typed), and PostgreSQL plans it once per connection. So
+    a value must have a type PostgreSQL can assign to its column (Django's prepared values do). It
+    is logged like any other statement when Django logs queries. Elsewhere: Django's cursor."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall() if cur.description else None
+    import psycopg
+
+    native = _NATIVE.get(sql)
+    if native is None:
+        pieces = sql.split("%s")
+        native = pieces[0] + "".join(f"${i}{piece}" for i, piece in enumerate(pieces[1:], 1))
+        if len(_NATIVE) > 512:
+            _NATIVE.clear()
+        _NATIVE[sql] = native
+    connection.ensure_connection()
+    start = time.monotonic()
+    with psycopg.RawCursor(connection.connection) as cur:
+        cur.execute(native, params, prepare=True)
+        out = cur.fetchall() if cur.pgresult is not None and cur.description else None
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": native, "time": f"{time.monotonic() - start:.3f}"})
+    return out
+
+
+def select(model, where: str, params: list, order: str = "") -> list:
+    """Instances of ``model`` from ``SELECT <every concrete column> … WHERE <where>`` run by
+    :func:`run`, each value converted as the ORM's compiler converts it (the backend's converters,
+    then the field's: decrypted fields, SQLite's dates)."""
+    fields = model._meta.concrete_fields
+    qn = connection.ops.quote_name
+    table = model._meta.db_table
+    sql = (f"SELECT {', '.join(qn(f.column) for f in fields)} FROM {qn(table)} WHERE {where}"
+           + (f" ORDER BY {order}" if order else ""))
+    convert = []
+    for i, f in enumerate(fields):
+        col = f.get_col(table)
+        fns = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
+        if fns:
+            convert.append((i, col, fns))
+    names = [f.attname for f in fields]
+    out = []
+    for row in run(sql, params) or []:
+        row = list(row)
+        for i, col, fns in convert:
+            for fn in fns:
+                row[i] = fn(row[i], col, connection)
+        out.append(model.from_db(connection.alias, names, row))
+    return out

@@ -9,7 +9,7 @@ import hashlib
 import secrets
 import time
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from . import audit, crypto, rowsql, validation
@@ -143,12 +143,9 @@ def find_or_create_resident(actor, *, name: str, phone: str, id_number: str = ""
     return res
 
 
-def resolve_residents(actor, people: list[dict], *, region_code: str = "", field=lambda i, f: f"{i}.{f}") -> tuple[list[Resident], list[Resident]]:
-    """The resident of each entry (``name``, ``phone``, optional ``id_number``, ``address``), found
-    by the phone number's blind index; the missing ones are created with one INSERT. Returns
-    (one resident per entry, the created ones); the caller writes the audit row of its action
-    (naming the created ones). Every entry is checked first: ``field(i, name)`` names a bad field.
-    ``actor`` None: a resident filing on the public page (no permission to check)."""
+def check_people(actor, people: list[dict], *, field=lambda i, f: f"{i}.{f}") -> list[str]:
+    """Refuse what :func:`resolve_residents` would refuse (the permission, every bad phone number and
+    ID number at once) without touching the database; the normalised phone numbers."""
     if actor is not None:
         _require(actor, "resident.manage")
     errors, norms = [], []
@@ -162,9 +159,20 @@ def resolve_residents(actor, people: list[dict], *, region_code: str = "", field
         norms.append(norm)
     if errors:
         raise Invalid.many(errors)
+    return norms
+
+
+def resolve_residents(actor, people: list[dict], *, region_code: str = "", field=lambda i, f: f"{i}.{f}") -> tuple[list[Resident], list[Resident]]:
+    """The resident of each entry (``name``, ``phone``, optional ``id_number``, ``address``), found
+    by the phone number's blind index; the missing ones are created with one INSERT. Returns
+    (one resident per entry, the created ones); the caller writes the audit row of its action
+    (naming the created ones). Every entry is checked first: ``field(i, name)`` names a bad field.
+    ``actor`` None: a resident filing on the public page (no permission to check)."""
+    norms = check_people(actor, people, field=field)
     indexes = [crypto.blind_index(n, "phone") for n in norms]
     found: dict[str, Resident] = {}
-    for r in Resident.objects.filter(phone_index__in=set(indexes)).order_by("-id"):
+    wanted = sorted(set(indexes))
+    for r in rowsql.select(Resident, f"phone_index IN ({', '.join(['%s'] * len(wanted))})", wanted, order="id DESC"):
         found[r.phone_index] = r  # the oldest wins
     created = []
     for p, norm, idx in zip(people, norms, indexes, strict=True):
@@ -176,9 +184,8 @@ def resolve_residents(actor, people: list[dict], *, region_code: str = "", field
             found[idx] = r
             created.append(r)
     if created:
-        with transaction.atomic(savepoint=False), connection.cursor() as cur:
-            cur.execute(*rowsql.insert(Resident, created, returning="id"))
-            for r, (pk,) in zip(created, cur.fetchall(), strict=True):
+        with transaction.atomic(savepoint=False):
+            for r, (pk,) in zip(created, rowsql.run(*rowsql.insert(Resident, created, returning="id")), strict=True):
                 r.pk = pk
                 r._state.adding = False
     return [found[idx] for idx in indexes], created

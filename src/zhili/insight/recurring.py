@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 
 from django.db import connection, transaction
 
+from zhili.core import rowsql
 from zhili.core.calendar import SHANGHAI
 
 from .models import RecurringRollup, TextKey
@@ -59,7 +60,7 @@ def _month(v) -> dt.date:
     return dt.date.fromisoformat(v) if isinstance(v, str) else v
 
 
-def _add_rows(cur, rows: Counter) -> None:
+def _add_rows(rows: Counter) -> None:
     """Add each delta to its RecurringRollup row ((grain, kind, key id) → delta): one statement."""
     rows = sorted(((g, k, i), d) for (g, k, i), d in rows.items() if d)
     if not rows:
@@ -69,9 +70,9 @@ def _add_rows(cur, rows: Counter) -> None:
     for ((month, street), kind, key_id), delta in rows:
         values.append("(%s, %s, %s, %s, %s)")
         params += [_month(month), street, kind, key_id, delta]
-    cur.execute(f"INSERT INTO {t} (month, street_code, kind, key_id, received) "
-                f"VALUES {', '.join(values)} ON CONFLICT (month, street_code, key_id) "
-                f"DO UPDATE SET received = {t}.received + EXCLUDED.received", params)
+    rowsql.run(f"INSERT INTO {t} (month, street_code, kind, key_id, received) "
+               f"VALUES {', '.join(values)} ON CONFLICT (month, street_code, key_id) "
+               f"DO UPDATE SET received = {t}.received + EXCLUDED.received", params)
 
 
 FIRST = ("first_month", "first_street")
@@ -108,12 +109,12 @@ def tally(returned: list[tuple], added: list[tuple], rows: Counter) -> list[int]
     return flips
 
 
-def finish(cur, rows: Counter, flips: list[int]) -> None:
+def finish(rows: Counter, flips: list[int]) -> None:
     """Mark the keys that turned recurring and add ``rows`` to the rollup."""
     if flips:
-        cur.execute(f"UPDATE {TextKey._meta.db_table} SET recurring = %s WHERE id IN ({', '.join(['%s'] * len(flips))})",
-                    [True, *sorted(flips)])
-    _add_rows(cur, rows)
+        rowsql.run(f"UPDATE {TextKey._meta.db_table} SET recurring = %s WHERE id IN ({', '.join(['%s'] * len(flips))})",
+                   [True, *sorted(flips)])
+    _add_rows(rows)
 
 
 def changes(before: list[tuple], after_case) -> tuple[list[tuple], list[tuple]]:
@@ -145,9 +146,8 @@ def apply_change(before: list[tuple], after_case) -> None:
             if row is not None and row[1]:
                 rows[(grain, kind, row[0])] -= 1
         if added:
-            cur.execute(*add_keys_sql(added))
-            flips = tally(cur.fetchall(), added, rows)
-        finish(cur, rows, flips)
+            flips = tally(rowsql.run(*add_keys_sql(added)), added, rows)
+    finish(rows, flips)
 
 
 # ---------------------------------------------------------------- reading

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 
+from zhili.core import rowsql
 from zhili.core.calendar import SHANGHAI, working_time_between
 
 from . import dues, recurring
@@ -155,9 +156,8 @@ def changes(before: tuple | None, after) -> list[tuple[type, dict, dict]]:
 def apply_change(before: tuple | None, after) -> None:
     """Add ``contribution(after) - contribution(before)`` to the rows of both (and move the case's
     recurring titles and addresses, :mod:`recurring`, when they change)."""
-    with connection.cursor() as cur:
-        for model, key, delta in changes(before, after):
-            cur.execute(*upsert_sql(model, key, delta))
+    for model, key, delta in changes(before, after):
+        rowsql.run(*upsert_sql(model, key, delta))
     recurring.apply_change(before[2] if before is not None else [], after)
     dues.apply_change(before[3] if before is not None else [], after)
 
