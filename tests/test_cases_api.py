@@ -189,14 +189,15 @@ def test_refusals_are_4xx_with_the_field(staff, hall, categories):
     assert r.status_code == 400 and field_of(r) == "state"
 
 
-@pytest.mark.parametrize("who", ["clerk", "grid"])
+@pytest.mark.parametrize("who", ["clerk", "grid", "clerk-confidential"])
 def test_create_answers_what_get_shows(staff, categories, who):
-    """The create answer is made from the case just registered, without reading it again: it must
-    be the document GET /cases/{number} gives, field for field."""
-    c = login(staff[who])
+    """The create answer is made from the case just registered, without reading it again, and
+    rendered without validating it again: it must be the document GET /cases/{number} gives (which
+    is validated against CaseDetail), field for field."""
+    c = login(staff[who.split("-")[0]])
     body = case_body(parties=[{"name": "张秀英", "phone": "13805361234", "role": "applicant"},
                               {"name": "赵六", "phone": "15005360000", "role": "respondent"}],
-                     address="幸福小区3号楼", title="楼上漏水")
+                     address="幸福小区3号楼", title="楼上漏水", confidential=who.endswith("confidential"))
     if who == "grid":
         body.update(channel="grid", case_type="help", lon=119.105, lat=36.705)
     r = post(c, "/cases", body)

@@ -77,10 +77,10 @@ def cmd_up(args) -> int:
     else:
         _print_accounts(_demo_accounts(), with_passwords=False)
     call_command("collectstatic", interactive=False, verbosity=0)
-    return _serve(args.host, args.port, args.workers)
+    return _serve(args.host, args.port, args.workers, args.threads)
 
 
-def _serve(host: str, port: int, workers: int) -> int:
+def _serve(host: str, port: int, workers: int, threads: int = 2) -> int:
     from django.conf import settings
     from granian import Granian
     from granian.constants import Interfaces
@@ -92,7 +92,7 @@ def _serve(host: str, port: int, workers: int) -> int:
         port=port,
         interface=Interfaces.WSGI,
         workers=workers,
-        blocking_threads=8,
+        blocking_threads=max(1, threads),
         static_path_route=["/static"],
         static_path_mount=[settings.STATIC_ROOT],
         log_access=False,
@@ -106,7 +106,7 @@ def cmd_serve(args) -> int:
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    return _serve(args.host, args.port, args.workers)
+    return _serve(args.host, args.port, args.workers, args.threads)
 
 
 def cmd_migrate(args) -> int:
@@ -205,7 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
     def server_opts(sp, default_workers=1):
         sp.add_argument("--host", default=os.environ.get("ZHILI_HOST", "127.0.0.1"))
         sp.add_argument("--port", type=int, default=int(os.environ.get("ZHILI_PORT", "8000")))
-        sp.add_argument("--workers", type=int, default=default_workers)
+        sp.add_argument("--workers", type=int, default=int(os.environ.get("ZHILI_WORKERS", default_workers)),
+                        help="server processes (one Python interpreter each)")
+        sp.add_argument("--threads", type=int, default=int(os.environ.get("ZHILI_THREADS", "2")),
+                        help="requests one process serves at once (default 2: more threads in one process "
+                             "contend for its interpreter lock; add processes instead, see docs/operations.md)")
 
     sp = sub.add_parser("up", help="migrate, load the demo district if empty, and serve")
     server_opts(sp)

@@ -165,13 +165,13 @@ def register_case(actor, *, channel: str, case_type: str, category: str, descrip
     errors = []
     if actor is not None and not (actor.is_superuser or actor.role in _REGISTER_ROLES):
         raise Forbidden("您的角色不能登记案件", "your role may not register cases")
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         errors.append({"field": "channel", "message": "来源渠道无效", "message_en": f"channel must be one of {', '.join(Channel.values)}"})
-    if case_type not in CaseType.values:
+    if case_type not in _CASE_TYPES:
         errors.append({"field": "case_type", "message": "诉求类型无效", "message_en": f"case_type must be one of {', '.join(CaseType.values)}"})
-    if urgency not in Urgency.values:
+    if urgency not in _URGENCIES:
         errors.append({"field": "urgency", "message": "紧急程度无效", "message_en": "urgency must be normal, urgent or emergency"})
-    if tier not in Tier.values:
+    if tier not in _TIERS:
         errors.append({"field": "tier", "message": "分级无效", "message_en": "tier must be simple, complex or major"})
     if not (description or "").strip():
         errors.append({"field": "description", "message": "请填写诉求内容", "message_en": "description is required"})
@@ -253,6 +253,8 @@ def _recent(phone_index: str, root: str, now: dt.datetime) -> bool:
         [phone_index, like, *(connection.ops.adapt_datetimefield_value(t) for t in (now - dt.timedelta(days=REPEAT_DAYS), now))]))
 
 
+#: the choices as sets, once (``Choices.values`` builds its list at every use)
+_CHANNELS, _CASE_TYPES, _URGENCIES, _TIERS = (frozenset(c.values) for c in (Channel, CaseType, Urgency, Tier))
 _REGISTER_ROLES = frozenset({"window_clerk", "centre_admin", "street_staff", "community_staff", "grid_worker", "grid_leader",
                              "grid_instructor", "grid_dept_staff", "mediator"})
 

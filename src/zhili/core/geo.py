@@ -34,8 +34,12 @@ class GridIndex:
                    names={it[0]: it[2] for it in items if len(it) > 2})
 
     def locate(self, lon: float, lat: float) -> str | None:
-        """The code of the grid that covers the point, or None outside every grid."""
-        return self.locate_many(np.array([lon]), np.array([lat]))[0]
+        """The code of the grid that covers the point, or None outside every grid (the lowest code
+        on a shared edge, as :meth:`locate_many`)."""
+        if not len(self.geoms):
+            return None
+        hits = self.tree.query(shapely.Point(lon, lat), predicate="intersects")
+        return self.codes[hits.min()] if len(hits) else None
 
     def locate_many(self, lons, lats) -> list[str | None]:
         """Vectorised lookup: one STRtree query for the whole batch."""

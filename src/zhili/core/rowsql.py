@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from django.db import connection
+from django.db import connection, models
 
 _COLUMNS: dict = {}
 #: statement text with ``%s`` → with ``$1, $2, …`` (one text per shape of statement)
@@ -29,11 +29,37 @@ def columns(model) -> list:
     return hit
 
 
+#: field classes (exactly these, not subclasses) whose prepared value is the value itself when it
+#: already has one of these Python types; every other field goes through pre_save + get_db_prep_save
+_PLAIN = {models.CharField: (str,), models.TextField: (str,), models.BooleanField: (bool,),
+          models.IntegerField: (int,), models.SmallIntegerField: (int,), models.BigIntegerField: (int,),
+          models.PositiveIntegerField: (int,), models.PositiveSmallIntegerField: (int,),
+          models.PositiveBigIntegerField: (int,), models.FloatField: (float, int), models.ForeignKey: (int,)}
+
+
+def _plain(f) -> tuple:
+    """The Python types whose value ``f`` stores unchanged, () if none (``null`` adds None)."""
+    types = _PLAIN.get(type(f), ())
+    if type(f) is models.ForeignKey and type(f.target_field) not in (models.AutoField, models.BigAutoField):
+        types = ()
+    return types + ((type(None),) if types and f.null else ())
+
+
+def _fields(model) -> list[tuple]:
+    hit = _FIELDS.get(model)
+    if hit is None:
+        hit = _FIELDS[model] = [(f, f.column, f.attname, _plain(f)) for f in columns(model)]
+    return hit
+
+
+_FIELDS: dict = {}
+
+
 def row(model, obj, exprs: dict[str, str] | None = None) -> tuple[str, list]:
     """``(%s, %s, …)`` and its parameters for one instance."""
     parts, params = [], []
-    for f in columns(model):
-        expr = exprs.get(f.column) if exprs else None
+    for f, column, attname, plain in _fields(model):
+        expr = exprs.get(column) if exprs else None
         if isinstance(expr, tuple):  # (sql, its parameters)
             parts.append(expr[0])
             params += expr[1]
@@ -41,7 +67,11 @@ def row(model, obj, exprs: dict[str, str] | None = None) -> tuple[str, list]:
             parts.append(expr)
         else:
             parts.append("%s")
-            params.append(f.get_db_prep_save(f.pre_save(obj, True), connection=connection))
+            value = getattr(obj, attname) if plain else None
+            if plain and type(value) in plain:
+                params.append(value)
+            else:
+                params.append(f.get_db_prep_save(f.pre_save(obj, True), connection=connection))
     return "(" + ", ".join(parts) + ")", params
 
 
