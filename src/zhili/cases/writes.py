@@ -1,7 +1,7 @@
 """A registration's rows, written in as few statements as the database allows.
 
 ``services.register_case`` checks everything, draws the number (:func:`draw_number`, in a short
-transaction of its own) and decides the case, its parties, its first timeline event, the receipt
+statement of its own) and decides the case, its parties, its first timeline event, the receipt
 text and the audit details as unsaved model instances; :func:`insert_registration` writes them
 with the rollup rows they count in (:func:`zhili.insight.rollups.changes`), their recurring-text
 keys (:mod:`zhili.insight.recurring`) and the audit row (:mod:`zhili.core.audit`):
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.db import connection, transaction
+from django.db import connection
 
 from zhili.core import audit, rowsql
 from zhili.core.models import Region
@@ -48,27 +48,15 @@ def number(prefix: str, year: int, last: int) -> str:
 
 
 def draw_number(prefix: str, year: int) -> str:
-    """The next number of the year, from :class:`CaseCounter`.
+    """The next number of the year, from :class:`CaseCounter`: one statement.
 
-    Outside a transaction (a request registering a case) it is drawn in a transaction of its own,
-    committed at once, so the year's counter row — which every registration needs — is locked for
-    one statement, not for the whole registration: registrations no longer queue behind each
-    other's commits. A registration that fails after this (a database error: every input is checked
-    before) leaves its number unused, as a sequence would; numbers stay unique and increasing. On
-    PostgreSQL that commit does not wait for the disk (``synchronous_commit = off``, one round
-    trip): the case's own commit, which does wait, writes the log up to it, so a number that a
-    saved case carries is never given again, even after a crash.
-
-    Inside a caller's transaction it is drawn there, and held until that transaction ends."""
-    if connection.in_atomic_block or connection.vendor != "postgresql":
-        with transaction.atomic(savepoint=False), connection.cursor() as cur:
-            cur.execute(_counter_sql(), [prefix, year])
-            return number(prefix, year, cur.fetchone()[0])
-    with connection.cursor() as cur:  # autocommit: one string, one round trip
-        cur.execute(f"BEGIN; SET LOCAL synchronous_commit = off; {_counter_sql()}; COMMIT", [prefix, year])
-        cur.nextset()
-        cur.nextset()
-        return number(prefix, year, cur.fetchone()[0])
+    Outside a transaction (a request registering a case) that statement is a transaction of its
+    own, committed at once, so the year's counter row — which every registration needs — is locked
+    for that statement and its commit, not for the whole registration: registrations no longer
+    queue behind each other. A registration that fails after this (a database error: every input
+    is checked before) leaves its number unused, as a sequence would; numbers stay unique and
+    increasing. Inside a caller's transaction it is drawn there, and held until that ends."""
+    return number(prefix, year, rowsql.run(_counter_sql(), [prefix, year])[0][0])
 
 
 def insert_registration(case: Case, *, number: str, parties: list[CaseParty], event: CaseEvent,
@@ -88,8 +76,7 @@ def insert_registration(case: Case, *, number: str, parties: list[CaseParty], ev
     rows: Counter = Counter()
     flips = recurring.tally(returned, added, rows) if added else []
     audit_details["number"] = case.number
-    recurring.finish(rows, flips)
-    seq, prev = audit.reserve()
+    seq, prev = audit.reserve(before=recurring.finish_sql(rows, flips, returning=True))
     audit.append(audit.make(actor, "case.register", seq, prev, case, details=audit_details))
 
 

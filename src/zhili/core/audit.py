@@ -38,12 +38,15 @@ def row_hash(ev: AuditEvent) -> str:
     return hmac.new(_key(), msg, hashlib.sha256).hexdigest()
 
 
-def reserve_sql() -> tuple[str, list]:
+def reserve_sql(after: str = "") -> tuple[str, list]:
     """Take the chain's head: its next sequence number and the hash of the row before. One statement
     (``INSERT … ON CONFLICT DO UPDATE … RETURNING``, which also starts the chain of a new database);
-    the head row stays locked until the commit. Returns (sql, params); the row is (seq, prev_hash)."""
+    the head row stays locked until the commit. Returns (sql, params); the row is (seq, prev_hash).
+    ``after`` names the part of the same ``WITH`` statement (PostgreSQL) that must run to its end
+    first: the head's id is read through it."""
     t = connection.ops.quote_name(AuditHead._meta.db_table)
-    return (f"INSERT INTO {t} (id, seq, hash) VALUES (1, 1, %s) "
+    one = f"(SELECT 1 + 0 * count(*) FROM {after})" if after else "1"
+    return (f"INSERT INTO {t} (id, seq, hash) VALUES ({one}, 1, %s) "
             f"ON CONFLICT (id) DO UPDATE SET seq = {t}.seq + 1 RETURNING seq, hash"), [GENESIS]
 
 
@@ -70,8 +73,21 @@ def make(actor, action: str, seq: int, prev_hash: str, obj=None, *, result: str 
     return ev
 
 
-def reserve() -> tuple[int, str]:
-    """(next sequence number, hash of the row before): the head is locked until the commit."""
+def reserve(before: list[tuple[str, list]] = ()) -> tuple[int, str]:
+    """(next sequence number, hash of the row before): the head is locked until the commit.
+    ``before``: statements to run first (each returning rows), with it as one ``WITH`` statement
+    on PostgreSQL — one round trip for the last shared rows of a change and the head. The head is
+    taken after the last of them has run; the others must only touch rows this transaction
+    already holds (the order of ``WITH`` parts that read nothing of each other is the planner's)."""
+    if before and connection.vendor == "postgresql":
+        parts, params = [], []
+        for i, (sql, p) in enumerate(before):
+            parts.append(f"b{i} AS ({sql})")
+            params += p
+        sql, p = reserve_sql(after=f"b{len(before) - 1}")
+        return rowsql.run(f"WITH {', '.join(parts)} {sql}", params + p)[0]
+    for sql, p in before:
+        rowsql.run(sql, p)
     return rowsql.run(*reserve_sql())[0]
 
 

@@ -6,14 +6,15 @@ compiler, so that several of them can go to the database as one statement.
     sql, params = rowsql.insert(CaseParty, parties, exprs={"case_id": "(SELECT id FROM c)"})
 
 A column named in ``exprs`` gets that SQL instead of a parameter (e.g. the id of a row inserted by
-an earlier part of the same statement), or ``(sql, params)`` for SQL with parameters of its own. Text is quoted with ``connection.ops.quote_name``.
+an earlier part of the same statement), or ``(sql, params)`` for SQL with parameters of its own.
+Names are quoted with ``connection.ops.quote_name``.
 """
 
 from __future__ import annotations
 
 import time
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 _COLUMNS: dict = {}
 #: statement text with ``%s`` → with ``$1, $2, …`` (one text per shape of statement)
@@ -55,8 +56,9 @@ def _fields(model) -> list[tuple]:
 _FIELDS: dict = {}
 
 
-def row(model, obj, exprs: dict[str, str] | None = None) -> tuple[str, list]:
+def row(model, obj, exprs: dict[str, str] | None = None, conn=None) -> tuple[str, list]:
     """``(%s, %s, …)`` and its parameters for one instance."""
+    conn = conn or connections[DEFAULT_DB_ALIAS]
     parts, params = [], []
     for f, column, attname, plain in _fields(model):
         expr = exprs.get(column) if exprs else None
@@ -71,21 +73,27 @@ def row(model, obj, exprs: dict[str, str] | None = None) -> tuple[str, list]:
             if plain and type(value) in plain:
                 params.append(value)
             else:
-                params.append(f.get_db_prep_save(f.pre_save(obj, True), connection=connection))
+                params.append(f.get_db_prep_save(f.pre_save(obj, True), connection=conn))
     return "(" + ", ".join(parts) + ")", params
+
+
+_HEADS: dict = {}
 
 
 def insert(model, objs: list, exprs: dict[str, str] | None = None, returning: str = "") -> tuple[str, list]:
     """One ``INSERT … VALUES (…), (…)`` for ``objs`` (instances of ``model``)."""
-    qn = connection.ops.quote_name
+    conn = connections[DEFAULT_DB_ALIAS]
+    head = _HEADS.get((conn.vendor, model))
+    if head is None:
+        qn = conn.ops.quote_name
+        head = _HEADS[(conn.vendor, model)] = (
+            f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in columns(model))}) VALUES ")
     values, params = [], []
     for obj in objs:
-        v, p = row(model, obj, exprs)
+        v, p = row(model, obj, exprs, conn)
         values.append(v)
         params += p
-    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in columns(model))}) "
-           f"VALUES {', '.join(values)}")
-    return sql + (f" RETURNING {returning}" if returning else ""), params
+    return head + ", ".join(values) + (f" RETURNING {returning}" if returning else ""), params
 
 
 def run(sql: str, params: list) -> list[tuple] | None:
@@ -97,8 +105,9 @@ def run(sql: str, params: list) -> list[tuple] | None:
     values each time (they travel apart, typed), and PostgreSQL plans it once per connection. So
     a value must have a type PostgreSQL can assign to its column (Django's prepared values do). It
     is logged like any other statement when Django logs queries. Elsewhere: Django's cursor."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cur:
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.vendor != "postgresql":
+        with conn.cursor() as cur:
             cur.execute(sql, params)
             return cur.fetchall() if cur.description else None
     import psycopg
@@ -110,37 +119,47 @@ def run(sql: str, params: list) -> list[tuple] | None:
         if len(_NATIVE) > 512:
             _NATIVE.clear()
         _NATIVE[sql] = native
-    connection.ensure_connection()
+    conn.ensure_connection()
     start = time.monotonic()
-    with psycopg.RawCursor(connection.connection) as cur:
+    with psycopg.RawCursor(conn.connection) as cur:
         cur.execute(native, params, prepare=True)
         out = cur.fetchall() if cur.pgresult is not None and cur.description else None
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": native, "time": f"{time.monotonic() - start:.3f}"})
+    if conn.queries_logged:
+        conn.queries_log.append({"sql": native, "time": f"{time.monotonic() - start:.3f}"})
     return out
+
+
+_SELECTS: dict = {}
 
 
 def select(model, where: str, params: list, order: str = "") -> list:
     """Instances of ``model`` from ``SELECT <every concrete column> … WHERE <where>`` run by
     :func:`run`, each value converted as the ORM's compiler converts it (the backend's converters,
     then the field's: decrypted fields, SQLite's dates)."""
-    fields = model._meta.concrete_fields
-    qn = connection.ops.quote_name
-    table = model._meta.db_table
-    sql = (f"SELECT {', '.join(qn(f.column) for f in fields)} FROM {qn(table)} WHERE {where}"
-           + (f" ORDER BY {order}" if order else ""))
-    convert = []
-    for i, f in enumerate(fields):
-        col = f.get_col(table)
-        fns = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
-        if fns:
-            convert.append((i, col, fns))
-    names = [f.attname for f in fields]
+    conn = connections[DEFAULT_DB_ALIAS]
+    shape = (conn.vendor, model, where, order)
+    hit = _SELECTS.get(shape)
+    if hit is None:
+        fields = model._meta.concrete_fields
+        qn = conn.ops.quote_name
+        table = model._meta.db_table
+        sql = (f"SELECT {', '.join(qn(f.column) for f in fields)} FROM {qn(table)} WHERE {where}"
+               + (f" ORDER BY {order}" if order else ""))
+        convert = []
+        for i, f in enumerate(fields):
+            col = f.get_col(table)
+            fns = conn.ops.get_db_converters(col) + f.get_db_converters(conn)
+            if fns:
+                convert.append((i, col, fns))
+        if len(_SELECTS) > 256:
+            _SELECTS.clear()
+        hit = _SELECTS[shape] = (sql, convert, [f.attname for f in fields])
+    sql, convert, names = hit
     out = []
-    for row in run(sql, params) or []:
-        row = list(row)
+    for values in run(sql, params) or []:
+        values = list(values)
         for i, col, fns in convert:
             for fn in fns:
-                row[i] = fn(row[i], col, connection)
-        out.append(model.from_db(connection.alias, names, row))
+                values[i] = fn(values[i], col, conn)
+        out.append(model.from_db(conn.alias, names, values))
     return out

@@ -60,19 +60,20 @@ def _month(v) -> dt.date:
     return dt.date.fromisoformat(v) if isinstance(v, str) else v
 
 
-def _add_rows(rows: Counter) -> None:
-    """Add each delta to its RecurringRollup row ((grain, kind, key id) → delta): one statement."""
+def _add_rows_sql(rows: Counter, returning: bool = False) -> tuple[str, list] | None:
+    """Add each delta to its RecurringRollup row ((grain, kind, key id) → delta): one statement
+    (None if there is nothing to add)."""
     rows = sorted(((g, k, i), d) for (g, k, i), d in rows.items() if d)
     if not rows:
-        return
+        return None
     t = RecurringRollup._meta.db_table
     values, params = [], []
     for ((month, street), kind, key_id), delta in rows:
         values.append("(%s, %s, %s, %s, %s)")
         params += [_month(month), street, kind, key_id, delta]
-    rowsql.run(f"INSERT INTO {t} (month, street_code, kind, key_id, received) "
-               f"VALUES {', '.join(values)} ON CONFLICT (month, street_code, key_id) "
-               f"DO UPDATE SET received = {t}.received + EXCLUDED.received", params)
+    return (f"INSERT INTO {t} (month, street_code, kind, key_id, received) "
+            f"VALUES {', '.join(values)} ON CONFLICT (month, street_code, key_id) "
+            f"DO UPDATE SET received = {t}.received + EXCLUDED.received" + (" RETURNING 1" if returning else ""), params)
 
 
 FIRST = ("first_month", "first_street")
@@ -109,12 +110,23 @@ def tally(returned: list[tuple], added: list[tuple], rows: Counter) -> list[int]
     return flips
 
 
+def finish_sql(rows: Counter, flips: list[int], returning: bool = False) -> list[tuple[str, list]]:
+    """The statements that mark the keys that turned recurring and add ``rows`` to the rollup
+    (``returning``: each returns rows, to be a part of a ``WITH`` statement)."""
+    out = []
+    if flips:
+        out.append((f"UPDATE {TextKey._meta.db_table} SET recurring = %s WHERE id IN ({', '.join(['%s'] * len(flips))})"
+                    + (" RETURNING 1" if returning else ""), [True, *sorted(flips)]))
+    add = _add_rows_sql(rows, returning)
+    if add is not None:
+        out.append(add)
+    return out
+
+
 def finish(rows: Counter, flips: list[int]) -> None:
     """Mark the keys that turned recurring and add ``rows`` to the rollup."""
-    if flips:
-        rowsql.run(f"UPDATE {TextKey._meta.db_table} SET recurring = %s WHERE id IN ({', '.join(['%s'] * len(flips))})",
-                   [True, *sorted(flips)])
-    _add_rows(rows)
+    for sql, params in finish_sql(rows, flips):
+        rowsql.run(sql, params)
 
 
 def changes(before: list[tuple], after_case) -> tuple[list[tuple], list[tuple]]:

@@ -14,7 +14,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from zhili.core import rowsql
 from zhili.core.calendar import SHANGHAI, working_time_between
@@ -114,11 +114,12 @@ def upsert_sql(model, key: dict, delta: dict[str, int], after: str = "") -> tupl
     creating the same row at once both count. The statement's text is made once per shape.
     ``after`` names a part of the same ``WITH`` statement that must run first (PostgreSQL):
     the first value is read through it, and the row is returned for the next part."""
+    conn = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
-    shape = (connection.vendor, meta.db_table, tuple(key), tuple(sorted(delta)), bool(after))
+    shape = (conn.vendor, meta.db_table, tuple(key), tuple(sorted(delta)), bool(after))
     sql = _SQL.get(shape)
     if sql is None:
-        qn = connection.ops.quote_name
+        qn = conn.ops.quote_name
         key_cols = [meta.get_field(k).column for k in key]
         cols = key_cols + list(COUNTERS)
         table = qn(meta.db_table)
@@ -130,7 +131,7 @@ def upsert_sql(model, key: dict, delta: dict[str, int], after: str = "") -> tupl
             f"ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET "
             + ", ".join(f"{qn(c)} = {table}.{qn(c)} + EXCLUDED.{qn(c)}" for c in sorted(delta))
             + (" RETURNING 1" if after else ""))
-    key_vals = [meta.get_field(k).get_db_prep_value(v, connection) for k, v in key.items()]
+    key_vals = [meta.get_field(k).get_db_prep_value(v, conn) for k, v in key.items()]
     return sql.replace("{after}", after) if after else sql, key_vals + [int(delta.get(c, 0)) for c in COUNTERS]
 
 
