@@ -107,3 +107,15 @@ def test_the_migrations_describe_the_models():
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)  # exits (SystemExit) if anything is missing
+
+
+def test_database_urls_prepare_only_the_statements_that_ask():
+    """Django turns psycopg's prepared statements off; Zhili's URL turns them on for the statements
+    that ask (core.rowsql.run), and ``?prepare_threshold=none`` off again (old transaction poolers)."""
+    from zhili.home import PREPARE_ONLY_WHEN_ASKED, parse_database_url
+
+    db = parse_database_url("postgresql://zhili:s%40cret@db.example:5433/city?sslmode=require")
+    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == ("city", "zhili", "s@cret", "db.example", "5433")
+    assert db["OPTIONS"] == {"sslmode": "require", "prepare_threshold": PREPARE_ONLY_WHEN_ASKED}
+    assert parse_database_url("postgresql://h/x?prepare_threshold=none")["OPTIONS"]["prepare_threshold"] is None
+    assert parse_database_url("postgresql://h/x?prepare_threshold=5")["OPTIONS"]["prepare_threshold"] == 5

@@ -99,3 +99,23 @@ def test_concurrent_registrations_are_each_whole_numbered_once_and_counted_once(
         whole(case)
     assert rollups.check() == []  # every rollup row, text key and recurring row counted exactly once
     assert audit.verify().ok
+
+
+def test_the_registration_statement_is_prepared_once_per_connection(staff, categories):
+    """PostgreSQL parses and plans the registration's big statement once per connection and shape
+    (core.rowsql.run), not at every registration."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+
+    def prepared() -> int:
+        with connection.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'WITH c AS (INSERT INTO \"cases_case\"%'")
+            return cur.fetchone()[0]
+
+    for k in range(3):
+        services.register_case(staff["clerk"], **payload(categories, k))
+    shapes = prepared()
+    assert 1 <= shapes <= 2  # the first case of the reporter, and the repeats (their rollup rows count `repeat`)
+    for k in range(3, 9):
+        services.register_case(staff["clerk"], **payload(categories, k))
+    assert prepared() == shapes

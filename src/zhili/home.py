@@ -53,12 +53,21 @@ def field_keys() -> dict:
     return json.loads(_secret_file("keys.json", make))
 
 
+#: psycopg prepares a statement after this many executions, or at once when asked (``prepare=True``)
+PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
+
+
 def parse_database_url(url: str) -> dict:
     """``postgresql://user:pass@host:port/name?opt=v`` → a Django DATABASES entry."""
     parts = urlparse(url)
     if parts.scheme not in ("postgres", "postgresql", "postgresql+psycopg"):
         raise ValueError(f"unsupported database URL scheme {parts.scheme!r}: use postgresql://")
     options = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
+    # Django turns psycopg's prepared statements off (for transaction-mode poolers). Here only the
+    # statements that ask for it are prepared (core.rowsql.run: a registration's few statements);
+    # ``?prepare_threshold=none`` turns it off again (e.g. behind PgBouncer older than 1.21).
+    threshold = options.pop("prepare_threshold", str(PREPARE_ONLY_WHEN_ASKED))
+    options["prepare_threshold"] = None if threshold.lower() in ("none", "") else int(threshold)
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parts.path.lstrip("/")) or "zhili",

@@ -111,6 +111,7 @@ def run(sql: str, params: list) -> list[tuple] | None:
             cur.execute(sql, params)
             return cur.fetchall() if cur.description else None
     import psycopg
+    from psycopg.types.numeric import Int8
 
     native = _NATIVE.get(sql)
     if native is None:
@@ -119,6 +120,10 @@ def run(sql: str, params: list) -> list[tuple] | None:
         if len(_NATIVE) > 512:
             _NATIVE.clear()
         _NATIVE[sql] = native
+    # every integer as int8: psycopg would type each by its size (int2, int4, int8), and a statement
+    # is prepared once per text *and* parameter types, so a 1 here and a 100,000 there would make
+    # each execution a new statement to parse and plan
+    params = [Int8(p) if type(p) is int else p for p in params]
     conn.ensure_connection()
     start = time.monotonic()
     with psycopg.RawCursor(conn.connection) as cur:
