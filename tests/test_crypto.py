@@ -59,3 +59,22 @@ def test_tampered_ciphertext_fails_loudly():
 
     with pytest.raises(InvalidTag):
         crypto.decrypt(f"{kid}:{base64.b64encode(bytes(raw)).decode()}")
+
+
+def test_resolving_finds_the_oldest_resident_and_creates_each_new_number_once(users):
+    """Registration's find-or-create (one statement on PostgreSQL): a number known twice (an old
+    import) gives the oldest resident; a new number given twice in one request is one new resident."""
+    idx = crypto.blind_index("13805361234", "phone")
+    older = Resident.objects.create(name="张秀英", phone="13805361234", phone_index=idx)
+    Resident.objects.create(name="张秀英（重复）", phone="13805361234", phone_index=idx)
+    got, created = services.resolve_residents(users["window_clerk"], [
+        {"name": "张", "phone": "138 0536 1234"}, {"name": "赵六", "phone": "15005360000"},
+        {"name": "赵六", "phone": "150-0536-0000", "id_number": "11010519491231002X"}])
+    assert got[0].pk == older.pk and got[0].name == "张秀英"
+    assert got[1].pk == got[2].pk and [r.pk for r in created] == [got[1].pk]
+    new = Resident.objects.get(pk=got[1].pk)
+    assert (new.name, new.phone, new.phone_index) == ("赵六", "15005360000", crypto.blind_index("15005360000", "phone"))
+    assert got[1].phone == "15005360000"  # the instance answers in clear, like one read by the ORM
+    assert Resident.objects.count() == 3
+    again, created = services.resolve_residents(users["window_clerk"], [{"name": "赵六", "phone": "15005360000"}])
+    assert again[0].pk == new.pk and created == []

@@ -134,37 +134,44 @@ def run(sql: str, params: list) -> list[tuple] | None:
     return out
 
 
-_SELECTS: dict = {}
+_CONVERTERS: dict = {}
 
 
-def select(model, where: str, params: list, order: str = "") -> list:
-    """Instances of ``model`` from ``SELECT <every concrete column> … WHERE <where>`` run by
-    :func:`run`, each value converted as the ORM's compiler converts it (the backend's converters,
-    then the field's: decrypted fields, SQLite's dates)."""
+def instances(model, rows) -> list:
+    """Model instances from rows holding every concrete column in field order (``SELECT`` or
+    ``RETURNING`` of :func:`all_columns`), converted as the ORM's compiler converts them (the
+    backend's converters, then the field's: decrypted fields, SQLite's dates)."""
     conn = connections[DEFAULT_DB_ALIAS]
-    shape = (conn.vendor, model, where, order)
-    hit = _SELECTS.get(shape)
+    hit = _CONVERTERS.get((conn.vendor, model))
     if hit is None:
         fields = model._meta.concrete_fields
-        qn = conn.ops.quote_name
-        table = model._meta.db_table
-        sql = (f"SELECT {', '.join(qn(f.column) for f in fields)} FROM {qn(table)} WHERE {where}"
-               + (f" ORDER BY {order}" if order else ""))
         convert = []
         for i, f in enumerate(fields):
-            col = f.get_col(table)
+            col = f.get_col(model._meta.db_table)
             fns = conn.ops.get_db_converters(col) + f.get_db_converters(conn)
             if fns:
                 convert.append((i, col, fns))
-        if len(_SELECTS) > 256:
-            _SELECTS.clear()
-        hit = _SELECTS[shape] = (sql, convert, [f.attname for f in fields])
-    sql, convert, names = hit
+        hit = _CONVERTERS[(conn.vendor, model)] = (convert, [f.attname for f in fields])
+    convert, names = hit
     out = []
-    for values in run(sql, params) or []:
+    for values in rows:
         values = list(values)
         for i, col, fns in convert:
             for fn in fns:
                 values[i] = fn(values[i], col, conn)
         out.append(model.from_db(conn.alias, names, values))
     return out
+
+
+def all_columns(model, alias: str = "") -> str:
+    """Every concrete column of ``model``, quoted, in field order (what :func:`instances` reads)."""
+    qn = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    return ", ".join((f"{alias}." if alias else "") + qn(f.column) for f in model._meta.concrete_fields)
+
+
+def select(model, where: str, params: list, order: str = "") -> list:
+    """Instances of ``model`` from ``SELECT <every concrete column> … WHERE <where>`` run by :func:`run`."""
+    qn = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    sql = (f"SELECT {all_columns(model)} FROM {qn(model._meta.db_table)} WHERE {where}"
+           + (f" ORDER BY {order}" if order else ""))
+    return instances(model, run(sql, params) or [])

@@ -9,7 +9,7 @@ import hashlib
 import secrets
 import time
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import audit, crypto, rowsql, validation
@@ -170,6 +170,9 @@ def resolve_residents(actor, people: list[dict], *, region_code: str = "", field
     ``actor`` None: a resident filing on the public page (no permission to check)."""
     norms = check_people(actor, people, field=field)
     indexes = [crypto.blind_index(n, "phone") for n in norms]
+    if connection.vendor == "postgresql":
+        found, created = _find_or_create(people, norms, indexes, region_code)
+        return [found[idx] for idx in indexes], created
     found: dict[str, Resident] = {}
     wanted = sorted(set(indexes))
     for r in rowsql.select(Resident, f"phone_index IN ({', '.join(['%s'] * len(wanted))})", wanted, order="id DESC"):
@@ -177,11 +180,7 @@ def resolve_residents(actor, people: list[dict], *, region_code: str = "", field
     created = []
     for p, norm, idx in zip(people, norms, indexes, strict=True):
         if idx not in found:
-            idn = crypto.normalise(p.get("id_number") or "")
-            r = Resident(name=(p.get("name") or "").strip(), phone=norm, phone_index=idx, id_number=idn,
-                         id_index=crypto.blind_index(idn, "id") if idn else "", region_code=region_code,
-                         address=p.get("address") or "")
-            found[idx] = r
+            found[idx] = r = _new_resident(p, norm, idx, region_code)
             created.append(r)
     if created:
         with transaction.atomic(savepoint=False):
@@ -189,6 +188,41 @@ def resolve_residents(actor, people: list[dict], *, region_code: str = "", field
                 r.pk = pk
                 r._state.adding = False
     return [found[idx] for idx in indexes], created
+
+
+def _new_resident(p: dict, norm: str, idx: str, region_code: str) -> Resident:
+    idn = crypto.normalise(p.get("id_number") or "")
+    return Resident(name=(p.get("name") or "").strip(), phone=norm, phone_index=idx, id_number=idn,
+                    id_index=crypto.blind_index(idn, "id") if idn else "", region_code=region_code,
+                    address=p.get("address") or "")
+
+
+def _find_or_create(people, norms, indexes, region_code) -> tuple[dict[str, Resident], list[Resident]]:
+    """PostgreSQL: the residents with these phone indexes (the oldest of each) and the missing ones
+    created, in one statement (one round trip instead of two)."""
+    candidates: dict[str, Resident] = {}
+    for p, norm, idx in zip(people, norms, indexes, strict=True):
+        if idx not in candidates:
+            candidates[idx] = _new_resident(p, norm, idx, region_code)
+    values, params = [], []
+    for r in candidates.values():
+        v, pr = rowsql.row(Resident, r)
+        values.append(v)
+        params += pr
+    qn = connection.ops.quote_name
+    table = qn(Resident._meta.db_table)
+    names = ", ".join(qn(f.column) for f in rowsql.columns(Resident))
+    every = rowsql.all_columns(Resident)
+    rows = rowsql.run(
+        f"WITH v ({names}) AS (VALUES {', '.join(values)}), "
+        f"f AS (SELECT DISTINCT ON (phone_index) {every} FROM {table} "
+        f"WHERE phone_index IN (SELECT phone_index FROM v) ORDER BY phone_index, id), "
+        f"n AS (INSERT INTO {table} ({names}) SELECT {names} FROM v "
+        f"WHERE phone_index NOT IN (SELECT phone_index FROM f) RETURNING {every}) "
+        f"SELECT false, {every} FROM f UNION ALL SELECT true, {every} FROM n", params)
+    made = rowsql.instances(Resident, [r[1:] for r in rows])
+    found = {r.phone_index: r for r in made}
+    return found, [r for r, row in zip(made, rows, strict=True) if row[0]]
 
 
 @transaction.atomic
