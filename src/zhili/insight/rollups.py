@@ -123,7 +123,8 @@ def upsert_sql(model, key: dict, delta: dict[str, int], after: str = "") -> tupl
         key_cols = [meta.get_field(k).column for k in key]
         cols = key_cols + list(COUNTERS)
         table = qn(meta.db_table)
-        values = ["%s"] * len(cols)
+        # the counters this change does not touch are 0 in the text, not parameters
+        values = ["%s"] * len(key_cols) + ["%s" if c in delta else "0" for c in COUNTERS]
         if after:
             values[0] = "(SELECT %s FROM {after})"
         sql = _SQL[shape] = (
@@ -132,7 +133,7 @@ def upsert_sql(model, key: dict, delta: dict[str, int], after: str = "") -> tupl
             + ", ".join(f"{qn(c)} = {table}.{qn(c)} + EXCLUDED.{qn(c)}" for c in sorted(delta))
             + (" RETURNING 1" if after else ""))
     key_vals = [meta.get_field(k).get_db_prep_value(v, conn) for k, v in key.items()]
-    return sql.replace("{after}", after) if after else sql, key_vals + [int(delta.get(c, 0)) for c in COUNTERS]
+    return sql.replace("{after}", after) if after else sql, key_vals + [int(delta[c]) for c in COUNTERS if c in delta]
 
 
 def changes(before: tuple | None, after) -> list[tuple[type, dict, dict]]:
