@@ -119,3 +119,15 @@ def test_the_registration_statement_is_prepared_once_per_connection(staff, categ
     for k in range(3, 9):
         services.register_case(staff["clerk"], **payload(categories, k))
     assert prepared() == shapes
+
+
+def test_a_database_error_in_a_hand_written_statement_is_djangos(staff, categories):
+    """rowsql.run raises Django's exceptions on every database (callers catch IntegrityError)."""
+    from django.db import IntegrityError, transaction
+
+    from zhili.core import rowsql
+
+    a = services.register_case(staff["clerk"], **payload(categories, 1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rowsql.run(*rowsql.insert(Case, [Case(**{f.attname: getattr(a, f.attname) for f in Case._meta.concrete_fields
+                                                 if not f.primary_key})]))

@@ -204,7 +204,7 @@ def register_case(actor, *, channel: str, case_type: str, category: str, descrip
     people = [{"name": p["name"], "phone": p.get("phone", ""), "id_number": "" if actor is None else p.get("id_number", ""),
                "address": ""} for p in parties]
     check_people(actor, people, field=lambda i, f: f"parties.{i}.{f}")
-    # everything is checked: the number is drawn (in a transaction of its own, see writes.draw_number)
+    # everything is checked: the number is drawn, in a statement (and a transaction) of its own (writes.draw_number)
     year = now.astimezone(SHANGHAI).year
     number = writes.draw_number(case_prefix(), year)
     # The order keeps the locks short: reads and the rows only this case touches first; the

@@ -1,6 +1,6 @@
 """A registration's rows, written in as few statements as the database allows.
 
-``services.register_case`` checks everything, draws the number (:func:`draw_number`, in a short
+``services.register_case`` checks everything, draws the number (:func:`draw_number`: one
 statement of its own) and decides the case, its parties, its first timeline event, the receipt
 text and the audit details as unsaved model instances; :func:`insert_registration` writes them
 with the rollup rows they count in (:func:`zhili.insight.rollups.changes`), their recurring-text

@@ -103,8 +103,9 @@ def run(sql: str, params: list) -> list[tuple] | None:
     On PostgreSQL it runs as a prepared statement with PostgreSQL's own ``$n`` placeholders
     (psycopg's ``RawCursor``, server-side binding): psycopg neither parses the text nor quotes the
     values each time (they travel apart, typed), and PostgreSQL plans it once per connection. So
-    a value must have a type PostgreSQL can assign to its column (Django's prepared values do). It
-    is logged like any other statement when Django logs queries. Elsewhere: Django's cursor."""
+    a value must have a type PostgreSQL can assign to its column (Django's prepared values do).
+    Errors are Django's (``IntegrityError`` …); the statement is logged like any other when Django
+    logs queries, but Django's ``execute_wrapper`` hooks do not see it. Elsewhere: Django's cursor."""
     conn = connections[DEFAULT_DB_ALIAS]
     if conn.vendor != "postgresql":
         with conn.cursor() as cur:
@@ -125,8 +126,9 @@ def run(sql: str, params: list) -> list[tuple] | None:
     # each execution a new statement to parse and plan
     params = [Int8(p) if type(p) is int else p for p in params]
     conn.ensure_connection()
+    conn.validate_no_broken_transaction()
     start = time.monotonic()
-    with psycopg.RawCursor(conn.connection) as cur:
+    with conn.wrap_database_errors, psycopg.RawCursor(conn.connection) as cur:  # Django's exceptions, as its cursor raises
         cur.execute(native, params, prepare=True)
         out = cur.fetchall() if cur.pgresult is not None and cur.description else None
     if conn.queries_logged:
