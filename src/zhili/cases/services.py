@@ -203,14 +203,14 @@ def register_case(actor, *, channel: str, case_type: str, category: str, descrip
     search_text = " ".join(tokens(f"{title} {description}"))
     people = [{"name": p["name"], "phone": p.get("phone", ""), "id_number": "" if actor is None else p.get("id_number", ""),
                "address": ""} for p in parties]
-    check_people(actor, people, field=lambda i, f: f"parties.{i}.{f}")
+    norms = check_people(actor, people, field=lambda i, f: f"parties.{i}.{f}")
     # everything is checked: the number is drawn, in a statement (and a transaction) of its own (writes.draw_number)
     year = now.astimezone(SHANGHAI).year
     number = writes.draw_number(case_prefix(), year)
     # The order keeps the locks short: reads and the rows only this case touches first; the
     # shared rows (rollups, the text keys, the audit head) last, each held until the commit.
     with transaction.atomic():
-        found, created = resolve_residents(actor, people, region_code=code, field=lambda i, f: f"parties.{i}.{f}")
+        found, created = resolve_residents(actor, people, region_code=code, norms=norms)
         residents = list(zip(found, parties, strict=True))
         reporter = next((r for r, p in residents if p.get("role", "applicant") in ("reporter", "applicant")), residents[0][0])
         root = cat_path.split("/")[0]
