@@ -112,8 +112,10 @@ def run(sql: str, params: list) -> list[tuple] | None:
             cur.execute(sql, params)
             return cur.fetchall() if cur.description else None
     import psycopg
+    from psycopg.pq import ExecStatus
     from psycopg.types.numeric import Int8
 
+    TUPLES_OK = ExecStatus.TUPLES_OK
     native = _NATIVE.get(sql)
     if native is None:
         pieces = sql.split("%s")
@@ -130,7 +132,8 @@ def run(sql: str, params: list) -> list[tuple] | None:
     start = time.monotonic()
     with conn.wrap_database_errors, psycopg.RawCursor(conn.connection) as cur:  # Django's exceptions, as its cursor raises
         cur.execute(native, params, prepare=True)
-        out = cur.fetchall() if cur.pgresult is not None and cur.description else None
+        # (not ``cur.description``: it builds a Column for each column of each result)
+        out = cur.fetchall() if cur.pgresult is not None and cur.pgresult.status == TUPLES_OK else None
     if conn.queries_logged:
         conn.queries_log.append({"sql": native, "time": f"{time.monotonic() - start:.3f}"})
     return out
@@ -163,6 +166,11 @@ def instances(model, rows) -> list:
                 values[i] = fn(values[i], col, conn)
         out.append(model.from_db(conn.alias, names, values))
     return out
+
+
+def position(model, attname: str) -> int:
+    """Where the field ``attname`` is in :func:`all_columns`."""
+    return [f.attname for f in model._meta.concrete_fields].index(attname)
 
 
 def all_columns(model, alias: str = "") -> str:

@@ -223,9 +223,16 @@ def _find_or_create(people, norms, indexes, region_code) -> tuple[dict[str, Resi
         f"n AS (INSERT INTO {table} ({names}) SELECT {names} FROM v "
         f"WHERE phone_index NOT IN (SELECT phone_index FROM f) RETURNING {every}) "
         f"SELECT false, {every} FROM f UNION ALL SELECT true, {every} FROM n", params)
-    made = rowsql.instances(Resident, [r[1:] for r in rows])
-    found = {r.phone_index: r for r in made}
-    return found, [r for r, row in zip(made, rows, strict=True) if row[0]]
+    found = {r.phone_index: r for r in rowsql.instances(Resident, [row[1:] for row in rows if not row[0]])}
+    created = []
+    pk_at, index_at = rowsql.position(Resident, "id"), rowsql.position(Resident, "phone_index")
+    for row in rows:
+        if row[0]:  # made now: the candidate is the resident, with its new id
+            r = candidates[row[1 + index_at]]
+            r.pk, r._state.adding = row[1 + pk_at], False
+            found[r.phone_index] = r
+            created.append(r)
+    return found, created
 
 
 @transaction.atomic
