@@ -156,16 +156,16 @@ def deliver(pk: int) -> str:
 
 def send_queued(limit: int = 500) -> int:
     """Send the texts that were never tried, oldest first (the worker's sweep, every second)."""
-    n = 0
-    for pk in TextMessage.objects.filter(status="queued", attempts=0).order_by("id").values_list("pk", flat=True)[:limit]:
-        deliver(pk)
-        n += 1
-    return n
+    return _deliver_each(TextMessage.objects.filter(status="queued", attempts=0).order_by("id"), limit)
 
 
 def retry_failed() -> int:
-    n = 0
-    for pk in TextMessage.objects.filter(status__in=("queued", "failed"), attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True)[:1000]:
+    return _deliver_each(TextMessage.objects.filter(status__in=("queued", "failed"), attempts__lt=MAX_ATTEMPTS), 1000)
+
+
+def _deliver_each(texts, limit: int) -> int:
+    """:func:`deliver` each of the first ``limit`` of ``texts``; how many were tried."""
+    pks = list(texts.values_list("pk", flat=True)[:limit])
+    for pk in pks:
         deliver(pk)
-        n += 1
-    return n
+    return len(pks)
