@@ -444,6 +444,59 @@ def test_inbox_gets_new_todos_and_returns(flow, staff, hall):
     assert Notification.objects.filter(user=staff["clerk"], case=case, kind="returned").exists()
 
 
+def test_deadline_reminders_once_per_case_kind_and_china_day(flow, staff, hall):
+    """The sweep tells the lead unit's staff of cases due within a day or overdue: once per case and
+    kind per day in China's time (the UTC date turns eight hours later), never for a stopped clock."""
+    from zhili.cases.models import Notification
+    from zhili.cases.notify import deadline_reminders
+
+    late, soon, calm, stopped = flow("handling"), flow("handling"), flow("handling"), flow("suspended")
+    waiting = flow("dispatched")  # not yet signed: the signing unit hears too
+    now = at(2026, 11, 27, 0, 30).astimezone(dt.UTC)  # 00:30 in China = 16:30 UTC on the 26th, as timezone.now() gives it
+    Case.objects.filter(pk__in=[late.pk, stopped.pk, waiting.pk]).update(due_at=now - dt.timedelta(hours=3))
+    Case.objects.filter(pk=soon.pk).update(due_at=now + dt.timedelta(hours=23))  # 23:30 on the 27th
+    Case.objects.filter(pk=calm.pk).update(due_at=now + dt.timedelta(days=3))
+    Notification.objects.all().delete()
+
+    assert deadline_reminders(now) == 3
+    unit_staff = {staff["zjj"].pk, staff["zjj_head"].pk}
+    got = set(Notification.objects.values_list("case_id", "kind", "user_id"))
+    assert got == {(c.pk, kind, u) for c, kind in ((late, "overdue"), (waiting, "overdue"), (soon, "due_soon")) for u in unit_staff}
+    note = Notification.objects.filter(case=late, user=staff["zjj"]).get()
+    assert note.text.startswith(f"已超期：{late.number}") and note.read_at is None
+
+    # the sweep's next run, and later the same China day — though by then another date in UTC —: nothing new
+    assert deadline_reminders(now + dt.timedelta(minutes=10)) == 0
+    assert deadline_reminders(now + dt.timedelta(hours=20)) == 0
+    assert Notification.objects.count() == 6
+    # the next China day: reminded again; the case due soon is overdue by then
+    assert deadline_reminders(at(2026, 11, 28, 8, 0).astimezone(dt.UTC)) == 3
+    assert Notification.objects.filter(case=soon, kind="overdue").count() == 2
+    assert Notification.objects.filter(case=late, kind="overdue").count() == 4
+
+
+def test_deadline_reminders_reach_every_late_case(flow, staff, hall):
+    """However many cases are late, each is reminded: the sweep used to look at the same first 5,000
+    every time, so a city's 5,001st late case never reached its unit."""
+    from zhili.cases.models import Notification
+    from zhili.cases.notify import deadline_reminders
+
+    case = flow("handling")
+    now = at(2026, 11, 27, 10, 0)
+    Case.objects.filter(pk=case.pk).update(due_at=now - dt.timedelta(days=2))
+    template = Case.objects.get(pk=case.pk)
+    clones = []
+    for i in range(5200):
+        template.pk, template.id = None, None
+        template.number = f"{case.number}-{i}"
+        template._state.adding = True
+        clones.append(Case(**{f.attname: getattr(template, f.attname) for f in Case._meta.concrete_fields}))
+    Case.objects.bulk_create(clones, batch_size=500)
+    assert deadline_reminders(now) == 5201
+    assert Notification.objects.filter(kind="overdue", user=staff["zjj"]).count() == 5201
+    assert deadline_reminders(now + dt.timedelta(minutes=10)) == 0
+
+
 def test_agreement_document_has_the_content_of_article_29(flow, staff, hall):
     import io
 
