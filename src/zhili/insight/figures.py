@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -785,16 +785,53 @@ def by_cell(f: Filter) -> dict[str, int]:
 
 def recurring(f: Filter, kind: str, minimum: int = 2, limit: int = 10) -> list[tuple[str, int]]:
     """The titles (``kind="title"``) or addresses that at least ``minimum`` received cases of the
-    filter share, most cases first: [(text, cases)]. From RecurringRollup (normalised text, see
+    filter share, most cases first: [(text, cases)].
+
+    For the district or a street from RecurringRollup (normalised text, see
     :mod:`zhili.insight.recurring`): by street and month — the period widened to whole months, no
-    category, channel or unit filter."""
+    category, channel or unit filter. For a community or a grid, which that rollup does not keep,
+    from the region's own cases (:func:`recurring_from_cases`): the exact days, and any filter."""
     from . import recurring as rec
 
     scope = _scope(f)
     if scope.empty:
         return []
+    if len(scope.prefix) > 9:
+        return _recurring_in_cases(f, scope, kind, minimum, limit)
     qs = _monthly(RecurringRollup, f, scope, "反复反映统计", "recurrence")
     return rec.top(qs.filter(kind=kind), minimum, limit)
+
+
+def recurring_from_cases(f: Filter) -> bool:
+    """Whether :func:`recurring` counts this filter's cases themselves (a community or a grid: the
+    exact period) rather than the street rollup (whole months)."""
+    scope = _scope(f)
+    return not scope.empty and len(scope.prefix) > 9
+
+
+def _recurring_in_cases(f: Filter, scope: _Scope, kind: str, minimum: int, limit: int) -> list[tuple[str, int]]:
+    """The recurring keys among one community's or grid's received cases of the period: a grouped
+    count over Case's region index (a community's year is thousands of cases, not millions)."""
+    from zhili.cases.models import Case
+
+    from .models import TextKey
+    from .rollups import NOT_RECEIVED
+
+    key = f"{kind}_key"
+    qs = Case.objects.filter(region_code__startswith=scope.prefix, **{f"{key}__isnull": False}).exclude(state__in=NOT_RECEIVED)
+    if f.start:
+        qs = qs.filter(created_at__gte=dt.datetime.combine(f.start, dt.time(), SHANGHAI))
+    if f.end:
+        qs = qs.filter(created_at__lt=dt.datetime.combine(f.end + dt.timedelta(days=1), dt.time(), SHANGHAI))
+    if scope.unit is not None:
+        qs = qs.filter(lead_unit_id=scope.unit)
+    if f.category:
+        qs = qs.filter(category_id__in=category_ids(f.category))
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    agg = list(qs.values(key).annotate(cases=Count("id")).filter(cases__gte=minimum).order_by("-cases", key)[:limit])
+    texts = dict(TextKey.objects.filter(kind=kind, digest__in=[r[key] for r in agg]).values_list("digest", "text"))
+    return [(texts.get(r[key], ""), r["cases"]) for r in agg]
 
 
 # ---------------------------------------------------------------- periods and comparison

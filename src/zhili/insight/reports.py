@@ -185,7 +185,7 @@ def _warnings(actor, prefix: str, start: dt.date, end: dt.date):
 
 def recurring(actor, prefix: str, start: dt.date, end: dt.date, field: str, minimum: int = 2) -> list[tuple[str, int]]:
     """Addresses (or titles) that recur among the period's cases: the top issues by place or matter
-    (``figures.recurring``: from the recurring rollup, by whole months)."""
+    (``figures.recurring``: from the recurring rollup by whole months; a community's from its cases)."""
     try:
         return fg.recurring(fg.Filter(actor, region=prefix, start=start, end=end), field, minimum, TOP)
     except Invalid:

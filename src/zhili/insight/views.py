@@ -284,9 +284,10 @@ def table_satisfaction(cur: fg.Figures) -> Table:
 
 def table_recurring(f: fg.Filter, field: str) -> Table:
     """Titles or addresses that several cases share (normalised: spaces, punctuation and full-width
-    forms do not count), from the recurring rollup."""
+    forms do not count): from the recurring rollup by whole months, for a community or grid from its cases."""
     rows, note = _safe(fg.recurring, f, field, 2, TOP)
-    note = "；".join(n for n in (note, fg.months_note(f) if rows else "") if n)
+    by_months = rows and not fg.recurring_from_cases(f)
+    note = "；".join(n for n in (note, fg.months_note(f) if by_months else "") if n)
     title = "反复反映的事项" if field == "title" else "反复反映的地点"
     return Table(f"recurring_{field}", title, ["事项" if field == "title" else "地址", "件数"],
                  [[text, n] for text, n in rows], note)
