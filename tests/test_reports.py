@@ -115,7 +115,7 @@ def test_a_community_report_lists_its_recurring_places(november, staff):
     assert "幸福小区3号楼 | 2" in text
     f = fg.Filter(staff["admin"], region=community, start=NOV[0], end=NOV[1])
     assert fg.recurring(f, "address") == [("幸福小区3号楼", 2)]
-    assert fg.recurring_from_cases(f)
+    assert fg.counted_from_cases(f)
     # the exact days: from 3 November on one case is left, which does not recur; October 31 adds one
     assert fg.recurring(f.period(dt.date(2026, 11, 3), NOV[1]), "address") == []
     assert fg.recurring(f.period(dt.date(2026, 10, 31), NOV[1]), "address") == [("幸福小区3号楼", 3)]

@@ -774,11 +774,15 @@ def months_note(f: Filter) -> str:
 
 
 def by_cell(f: Filter) -> dict[str, int]:
-    """Received cases per h3 cell of their points (the hotspot map), from MonthlyCellRollup: the
-    period widened to whole months, top-level categories only, no channel or unit filter."""
+    """Received cases per h3 cell of their points (the hotspot map). For the district or a street
+    from MonthlyCellRollup: the period widened to whole months, top-level categories only, no channel
+    or unit filter; for a community or grid from its own cases (:func:`counted_from_cases`)."""
     scope = _scope(f)
     if scope.empty:
         return {}
+    if len(scope.prefix) > 9:
+        rows = _region_cases(f, scope).exclude(cell="").values("cell").annotate(n=Count("id")).order_by()
+        return {cell: n for cell, n in rows.values_list("cell", "n")}
     qs = _monthly(MonthlyCellRollup, f, scope, "热点图", "the hotspot map")
     return {cell: n for cell, n in qs.values("cell").annotate(n=Sum("received")).order_by().values_list("cell", "n") if n}
 
@@ -790,35 +794,39 @@ def recurring(f: Filter, kind: str, minimum: int = 2, limit: int = 10) -> list[t
     For the district or a street from RecurringRollup (normalised text, see
     :mod:`zhili.insight.recurring`): by street and month — the period widened to whole months, no
     category, channel or unit filter. For a community or a grid, which that rollup does not keep,
-    from the region's own cases (:func:`recurring_from_cases`): the exact days, and any filter."""
+    from the region's own cases (:func:`counted_from_cases`)."""
     from . import recurring as rec
+    from .models import TextKey
 
     scope = _scope(f)
     if scope.empty:
         return []
     if len(scope.prefix) > 9:
-        return _recurring_in_cases(f, scope, kind, minimum, limit)
+        key = f"{kind}_key"
+        agg = list(_region_cases(f, scope).filter(**{f"{key}__isnull": False}).values(key).annotate(cases=Count("id"))
+                   .filter(cases__gte=minimum).order_by("-cases", key)[:limit])
+        texts = dict(TextKey.objects.filter(kind=kind, digest__in=[r[key] for r in agg]).values_list("digest", "text"))
+        return [(texts.get(r[key], ""), r["cases"]) for r in agg]
     qs = _monthly(RecurringRollup, f, scope, "反复反映统计", "recurrence")
     return rec.top(qs.filter(kind=kind), minimum, limit)
 
 
-def recurring_from_cases(f: Filter) -> bool:
-    """Whether :func:`recurring` counts this filter's cases themselves (a community or a grid: the
-    exact period) rather than the street rollup (whole months)."""
+def counted_from_cases(f: Filter) -> bool:
+    """Whether the hotspot map and the recurring tables (:func:`by_cell`, :func:`recurring`) count
+    this filter's cases themselves — a community or a grid, which the month × street rollups do not
+    keep: the exact period and every filter — rather than the rollups (whole months)."""
     scope = _scope(f)
     return not scope.empty and len(scope.prefix) > 9
 
 
-def _recurring_in_cases(f: Filter, scope: _Scope, kind: str, minimum: int, limit: int) -> list[tuple[str, int]]:
-    """The recurring keys among one community's or grid's received cases of the period: a grouped
-    count over Case's region index (a community's year is thousands of cases, not millions)."""
+def _region_cases(f: Filter, scope: _Scope):
+    """The received cases of one community or grid in the filter (the exact days of the period): a
+    community's year is thousands of cases, counted over Case's region index."""
     from zhili.cases.models import Case
 
-    from .models import TextKey
     from .rollups import NOT_RECEIVED
 
-    key = f"{kind}_key"
-    qs = Case.objects.filter(region_code__startswith=scope.prefix, **{f"{key}__isnull": False}).exclude(state__in=NOT_RECEIVED)
+    qs = Case.objects.filter(region_code__startswith=scope.prefix).exclude(state__in=NOT_RECEIVED)
     if f.start:
         qs = qs.filter(created_at__gte=dt.datetime.combine(f.start, dt.time(), SHANGHAI))
     if f.end:
@@ -829,9 +837,7 @@ def _recurring_in_cases(f: Filter, scope: _Scope, kind: str, minimum: int, limit
         qs = qs.filter(category_id__in=category_ids(f.category))
     if f.channel:
         qs = qs.filter(channel=f.channel)
-    agg = list(qs.values(key).annotate(cases=Count("id")).filter(cases__gte=minimum).order_by("-cases", key)[:limit])
-    texts = dict(TextKey.objects.filter(kind=kind, digest__in=[r[key] for r in agg]).values_list("digest", "text"))
-    return [(texts.get(r[key], ""), r["cases"]) for r in agg]
+    return qs
 
 
 # ---------------------------------------------------------------- periods and comparison
