@@ -235,6 +235,20 @@ def test_filings_are_limited_per_phone_and_per_ip(district, categories, monkeypa
     assert Case.objects.count() == 4
 
 
+def test_the_limits_are_counted_in_the_database_that_every_server_process_shares(district, categories, monkeypatch):
+    """A per-process memory would let each of the server's processes count on its own (twice the limit
+    with two) and forget at every restart: the counters are rows of the database cache's table."""
+    from django.db import connection
+
+    monkeypatch.setattr(public_views, "REPORT_LIMIT", 1)
+    assert file(Client(), categories, ip="10.0.0.7").status_code == 302
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM zhili_cache")
+        assert cur.fetchone()[0] >= 2  # this phone's and this network's counters
+    cache.close()  # what a new process would see: only what the table holds
+    assert file(Client(), categories, ip="10.0.0.7", phone="13900000077").status_code == 429
+
+
 def test_failed_filings_do_not_count_towards_the_limit(district, categories, monkeypatch):
     monkeypatch.setattr(public_views, "REPORT_LIMIT", 1)
     client = Client()

@@ -88,6 +88,12 @@ if os.environ.get("ZHILI_DATABASE_URL"):
 else:
     DATABASES = {"default": zhome.sqlite_database(HOME / "zhili.sqlite3")}
 
+# Django's cache is shared by every server process: it counts the public pages' filings and failed
+# look-ups per phone and per network (cases.public_views), which a per-process memory would multiply
+# by the number of processes and forget at each restart. Its table is made by a migration (core 0002).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "zhili_cache",
+                      "OPTIONS": {"MAX_ENTRIES": 100_000}}}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 

@@ -6,7 +6,7 @@
 
 Anti-abuse: the forms are CSRF-protected (except the confirmation form, see ``confirm``), the
 report form has a honeypot field, and filings per phone and per IP as well as failed lookups
-per IP are counted in Django's cache. Domain errors become messages next to their fields;
+per IP are counted in Django's cache (a database table, shared by every server process). Domain errors become messages next to their fields;
 nothing a resident types can make these pages answer 500.
 """
 
