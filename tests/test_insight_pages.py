@@ -81,28 +81,23 @@ def test_filters_narrow_the_figures(client, staff, november, categories):
 
 def test_a_community_has_its_hotspot_map_and_recurring_tables(staff, november):
     """The month × street rollups cannot answer for a community (its report, a community's own scope):
-    its map and recurring tables count its own cases — the exact days, no "whole months" note —
-    instead of showing nothing."""
+    its map and recurring tables count its own cases — by whole months, as its figures do — instead of
+    showing nothing."""
     from zhili.insight import views
 
-    f = fg.Filter(staff["leader"], region="370705001001", start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 20))
-    assert fg.figures(f).received == 2 and fg.counted_from_cases(f)
+    f = fg.Filter(staff["leader"], region="370705001001", start=dt.date(2026, 11, 3), end=dt.date(2026, 11, 20))
+    assert fg.figures(f).received == 2  # the whole of November, from the grid rollup
     hexes, note = views.hexagons(f)
-    assert sum(h["n"] for h in hexes) == 2 and note == ""
-    table = views.table_recurring(f, "title")
-    assert table.rows == [["楼道堆物", 2]] and "整月" not in table.note
+    assert sum(h["n"] for h in hexes) == 2 and "整月" in note
+    assert views.table_recurring(f, "title").rows == [["楼道堆物", 2]]
     assert views.table_recurring(f, "address").rows == [["东关街道幸福小区3号楼", 2]]
     # the other community of the street: case c alone, nothing recurs
-    other = f.period(dt.date(2026, 11, 1), dt.date(2026, 11, 30))
-    other = fg.Filter(staff["leader"], region="370705001002", start=other.start, end=other.end)
-    assert sum(fg.by_cell(other).values()) == 1 and fg.recurring(other, "title") == []
-    # the exact days: from 3 November only case b is left in the first community
-    later = f.period(dt.date(2026, 11, 3), dt.date(2026, 11, 30))
-    assert sum(fg.by_cell(later).values()) == 1 and fg.recurring(later, "title") == []
-    # a street keeps the rollups and their whole months
-    street = fg.Filter(staff["leader"], region="370705001", start=dt.date(2026, 11, 3), end=dt.date(2026, 11, 30))
-    assert not fg.counted_from_cases(street) and fg.recurring(street, "title") == [("楼道堆物", 2)]
-    # and a street user of the other street gets nothing of this community
+    other = fg.Filter(staff["leader"], region="370705001002", start=f.start, end=f.end)
+    assert sum(fg.by_cell(other).values()) == fg.figures(other).received == 1 and fg.recurring(other, "title") == []
+    # October has nothing there
+    october = f.period(dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    assert fg.by_cell(october) == {} and fg.recurring(october, "title") == []
+    # a street user of the other street gets nothing of this community
     assert fg.by_cell(fg.Filter(staff["street2"], region="370705001001", start=f.start, end=f.end)) == {}
 
 

@@ -107,18 +107,20 @@ def test_a_street_report_stays_in_the_street(november, staff):
 
 def test_a_community_report_lists_its_recurring_places(november, staff):
     """The recurring rollup is kept per street; a community's report counts its own cases instead —
-    by the exact days of the period (it used to leave the section empty for a community)."""
+    by whole months, as the community's figures are (it used to leave the section empty)."""
     community = "370705001001"
-    register(staff, november[0].category, at(10, 31, 23), phone="13905360005", address="幸福小区 3号楼")  # the day before
+    register(staff, november[0].category, at(10, 31, 23), phone="13905360005", address="幸福小区 3号楼")  # October
     document = docx.Document(io.BytesIO(reports.analysis_report(staff["admin"], community, *NOV, now=at(12, 1, 8))))
     text = text_of(document)
     assert "幸福小区3号楼 | 2" in text
     f = fg.Filter(staff["admin"], region=community, start=NOV[0], end=NOV[1])
     assert fg.recurring(f, "address") == [("幸福小区3号楼", 2)]
-    assert fg.counted_from_cases(f)
-    # the exact days: from 3 November on one case is left, which does not recur; October 31 adds one
-    assert fg.recurring(f.period(dt.date(2026, 11, 3), NOV[1]), "address") == []
+    # part of a month counts the whole month, as the community's figures do
+    part = f.period(dt.date(2026, 11, 3), dt.date(2026, 11, 20))
+    assert fg.figures(part).received == fg.figures(f).received == 2
+    assert fg.recurring(part, "address") == [("幸福小区3号楼", 2)]
     assert fg.recurring(f.period(dt.date(2026, 10, 31), NOV[1]), "address") == [("幸福小区3号楼", 3)]
+    assert fg.recurring(f.period(dt.date(2026, 10, 1), dt.date(2026, 10, 31)), "address") == []
     # another community's report does not see them, nor does a street user outside the street
     assert fg.recurring(fg.Filter(staff["admin"], region="370705001002", start=NOV[0], end=NOV[1]), "address") == []
     assert fg.recurring(fg.Filter(staff["street2"], region=community, start=NOV[0], end=NOV[1]), "address") == []

@@ -776,7 +776,8 @@ def months_note(f: Filter) -> str:
 def by_cell(f: Filter) -> dict[str, int]:
     """Received cases per h3 cell of their points (the hotspot map). For the district or a street
     from MonthlyCellRollup: the period widened to whole months, top-level categories only, no channel
-    or unit filter; for a community or grid from its own cases (:func:`counted_from_cases`)."""
+    or unit filter; for a community or grid, which that rollup does not keep, from its own cases
+    (:func:`_region_cases`: whole months too, as its figures are)."""
     scope = _scope(f)
     if scope.empty:
         return {}
@@ -794,7 +795,7 @@ def recurring(f: Filter, kind: str, minimum: int = 2, limit: int = 10) -> list[t
     For the district or a street from RecurringRollup (normalised text, see
     :mod:`zhili.insight.recurring`): by street and month — the period widened to whole months, no
     category, channel or unit filter. For a community or a grid, which that rollup does not keep,
-    from the region's own cases (:func:`counted_from_cases`)."""
+    from the region's own cases (:func:`_region_cases`: whole months too, as its figures are)."""
     from . import recurring as rec
     from .models import TextKey
 
@@ -811,26 +812,20 @@ def recurring(f: Filter, kind: str, minimum: int = 2, limit: int = 10) -> list[t
     return rec.top(qs.filter(kind=kind), minimum, limit)
 
 
-def counted_from_cases(f: Filter) -> bool:
-    """Whether the hotspot map and the recurring tables (:func:`by_cell`, :func:`recurring`) count
-    this filter's cases themselves — a community or a grid, which the month × street rollups do not
-    keep: the exact period and every filter — rather than the rollups (whole months)."""
-    scope = _scope(f)
-    return not scope.empty and len(scope.prefix) > 9
-
-
 def _region_cases(f: Filter, scope: _Scope):
-    """The received cases of one community or grid in the filter (the exact days of the period): a
-    community's year is thousands of cases, counted over Case's region index."""
+    """The received cases of one community or grid in the filter, the period widened to the months
+    it touches — as the region's figures are (MonthlyGridRollup), so that its map and its tables
+    count the cases its figures count. A community's year is thousands of cases, counted over
+    Case's region index."""
     from zhili.cases.models import Case
 
     from .rollups import NOT_RECEIVED
 
     qs = Case.objects.filter(region_code__startswith=scope.prefix).exclude(state__in=NOT_RECEIVED)
     if f.start:
-        qs = qs.filter(created_at__gte=dt.datetime.combine(f.start, dt.time(), SHANGHAI))
+        qs = qs.filter(created_at__gte=dt.datetime.combine(f.start.replace(day=1), dt.time(), SHANGHAI))
     if f.end:
-        qs = qs.filter(created_at__lt=dt.datetime.combine(f.end + dt.timedelta(days=1), dt.time(), SHANGHAI))
+        qs = qs.filter(created_at__lt=dt.datetime.combine(_month_end(f.end) + dt.timedelta(days=1), dt.time(), SHANGHAI))
     if scope.unit is not None:
         qs = qs.filter(lead_unit_id=scope.unit)
     if f.category:

@@ -284,10 +284,9 @@ def table_satisfaction(cur: fg.Figures) -> Table:
 
 def table_recurring(f: fg.Filter, field: str) -> Table:
     """Titles or addresses that several cases share (normalised: spaces, punctuation and full-width
-    forms do not count): from the recurring rollup by whole months, for a community or grid from its cases."""
+    forms do not count), by whole months (``figures.recurring``)."""
     rows, note = _safe(fg.recurring, f, field, 2, TOP)
-    by_months = rows and not fg.counted_from_cases(f)
-    note = "；".join(n for n in (note, fg.months_note(f) if by_months else "") if n)
+    note = "；".join(n for n in (note, fg.months_note(f) if rows else "") if n)
     title = "反复反映的事项" if field == "title" else "反复反映的地点"
     return Table(f"recurring_{field}", title, ["事项" if field == "title" else "地址", "件数"],
                  [[text, n] for text, n in rows], note)
@@ -323,7 +322,7 @@ def hexagons(f: fg.Filter) -> tuple[list[dict], str]:
     counts = counts or {}
     hexes = [{"h3": cell, "n": n, "boundary": [[round(a, 6), round(b, 6)] for a, b in h3.cell_to_boundary(cell)]}
              for cell, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:HEX_CAP]]
-    return hexes, note or (fg.months_note(f) if hexes and not fg.counted_from_cases(f) else "")
+    return hexes, note or (fg.months_note(f) if hexes else "")
 
 
 def table_hex(f: fg.Filter) -> Table:
