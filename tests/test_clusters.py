@@ -34,6 +34,18 @@ def test_cases_with_the_same_words_cluster_and_loners_do_not():
     assert cl.cluster(docs[:2] + docs[6:], min_size=3) == []
 
 
+def test_a_clusters_keywords_are_its_own_words_not_the_samples_common_ones():
+    """小区 and 问题 are in nearly every complaint: the keywords that name a cluster are the words
+    frequent in it and rare elsewhere (they used to be the most frequent, so 小区 · 问题 named many)."""
+    common = "小区 问题 反映"
+    docs = [doc(i, f"{common} 工地 噪音 {extra}") for i, extra in enumerate(["夜间", "扰民", "施工", "夜间"], 1)]
+    docs += [doc(10 + i, f"{common} {w}") for i, w in enumerate(["暖气", "路灯", "停车", "漏水", "垃圾", "暖气", "路灯", "停车"])]
+    found = cl.cluster(docs, similarity=0.35, min_size=3)
+    noise = next(c for c in found if any(d.number.endswith("000001") for d in c.members))
+    assert noise.keywords(2) == ["噪音", "工地"]
+    assert not {"小区", "问题", "反映"} & set(noise.keywords(3))
+
+
 def test_the_page_shows_clusters_of_the_actors_cases(client, staff, categories):
     for i, text in enumerate(NOISE):
         register(staff, categories["neighbour"], at(11, 2 + i), description=text, title=text)

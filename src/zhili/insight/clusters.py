@@ -42,10 +42,15 @@ class Doc:
 class Cluster:
     leader: frozenset[str]
     members: list[Doc] = field(default_factory=list)
+    #: how rare each word is in the sample the cluster was found in (idf; empty: every word counts 1)
+    idf: dict[str, float] = field(default_factory=dict, repr=False)
 
     def keywords(self, n: int = 4) -> list[str]:
+        """The words that say what the cluster is about: frequent in its cases *and* rare in the sample
+        (count × idf), so that 工地 and 噪音 come before 小区 and 问题, which every cluster has."""
         counts = Counter(w for d in self.members for w in d.words)
-        return [w for w, _c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+        score = {w: c * self.idf.get(w, 1.0) for w, c in counts.items()}
+        return [w for w, _s in sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
 
     @property
     def first(self) -> dt.datetime:
@@ -88,7 +93,7 @@ def cluster(docs: list[Doc], similarity: float = SIMILARITY, min_size: int = MIN
         if best is not None and best_sim >= similarity:
             clusters[best].members.append(d)
             continue
-        clusters.append(Cluster(words, [d]))
+        clusters.append(Cluster(words, [d], idf))
         weight.append(mine)
         for w in words:
             index[w].append(len(clusters) - 1)
