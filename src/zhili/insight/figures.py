@@ -256,7 +256,11 @@ def overdue_now(f: Filter, now: dt.datetime | None = None) -> int:
     if by_region and scope.unit is None and not f.category and not f.channel and len(scope.prefix) <= 9:
         return dues.overdue(scope.prefix, now)  # the district or a street: from DueRollup
     qs = Case.objects.all() if f.actor is SYSTEM else cases_for(f.actor)
-    qs = qs.filter(state__in=CLOCK_STATES, due_at__lt=now)
+    return _narrow(qs.filter(state__in=CLOCK_STATES, due_at__lt=now), f, scope).count()
+
+
+def _narrow(qs, f: Filter, scope: _Scope):
+    """Cases narrowed to the filter's region, lead unit, category (with its sub-categories) and channel."""
     if scope.prefix:
         qs = qs.filter(region_code__startswith=scope.prefix)
     if scope.unit is not None:
@@ -265,7 +269,7 @@ def overdue_now(f: Filter, now: dt.datetime | None = None) -> int:
         qs = qs.filter(category_id__in=category_ids(f.category))
     if f.channel:
         qs = qs.filter(channel=f.channel)
-    return qs.count()
+    return qs
 
 
 @dataclass(frozen=True)
@@ -821,18 +825,12 @@ def _region_cases(f: Filter, scope: _Scope):
 
     from .rollups import NOT_RECEIVED
 
-    qs = Case.objects.filter(region_code__startswith=scope.prefix).exclude(state__in=NOT_RECEIVED)
+    qs = Case.objects.exclude(state__in=NOT_RECEIVED)
     if f.start:
         qs = qs.filter(created_at__gte=dt.datetime.combine(f.start.replace(day=1), dt.time(), SHANGHAI))
     if f.end:
         qs = qs.filter(created_at__lt=dt.datetime.combine(_month_end(f.end) + dt.timedelta(days=1), dt.time(), SHANGHAI))
-    if scope.unit is not None:
-        qs = qs.filter(lead_unit_id=scope.unit)
-    if f.category:
-        qs = qs.filter(category_id__in=category_ids(f.category))
-    if f.channel:
-        qs = qs.filter(channel=f.channel)
-    return qs
+    return _narrow(qs, f, scope)
 
 
 # ---------------------------------------------------------------- periods and comparison
