@@ -99,6 +99,9 @@ def test_a_community_has_its_hotspot_map_and_recurring_tables(staff, november):
     assert fg.by_cell(october) == {} and fg.recurring(october, "title") == []
     # a street user of the other street gets nothing of this community
     assert fg.by_cell(fg.Filter(staff["street2"], region="370705001001", start=f.start, end=f.end)) == {}
+    # the category × street table holds the community's street, from the grid rollup (was a FieldError)
+    heat = fg.by_street_category(f)
+    assert list(heat) == ["370705001"] and sum(r.figures.received for r in heat["370705001"]) == 2
 
 
 def test_street_user_sees_only_its_street(client, staff, november):

@@ -664,15 +664,19 @@ def by_category(f: Filter, level: str = "root") -> list[Row]:
 
 def by_street_category(f: Filter, level: str = "root") -> dict[str, list[Row]]:
     """Figures per category (as :func:`by_category`) in each street (prefix of 9 digits) of the filter:
-    the category × street heat table, from one grouped query per rollup table."""
+    the category × street heat table, from one grouped query per rollup table (for a community or
+    grid, its street's row from the grid table)."""
     scope = _scope(f)
     if scope.empty:
         return {}
-    if _family(f, scope) == "unit":
+    family = _family(f, scope)
+    if family == "unit":
         raise _unsupported("unit", "单位统计不按类别区分", "unit figures are not kept per category")
     cats = _categories()
     acc: dict[str, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
-    for (street, cid), c in _grouped(_parts(f, scope), "street_code", "category_id").items():
+    grouped = (_grouped(_parts(f, scope), "rk", "category_id", rk=Substr("grid_code", 1, 9)) if family == "grid"
+               else _grouped(_parts(f, scope), "street_code", "category_id"))
+    for (street, cid), c in grouped.items():
         acc[street][category_root(cats, cid) if level == "root" else cid].update(c)
     return {street: _sorted(Row(cats.get(k, (str(k),))[0], cats.get(k, (str(k), str(k)))[1], Figures({**_zero(), **c}))
                             for k, c in per.items()) for street, per in acc.items()}
