@@ -104,6 +104,40 @@ def test_a_community_has_its_hotspot_map_and_recurring_tables(staff, november):
     assert list(heat) == ["370705001"] and sum(r.figures.received for r in heat["370705001"]) == 2
 
 
+def test_the_page_drills_down_to_a_community(client, staff, november):
+    """The region choice holds each street and, under it, its communities: a community's page counts
+    its own cases, and every chart, export and the report follow it."""
+    login(client, staff["leader"])
+    r = client.get(f"/insight/?{NOV}&region=370705001001")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert '<option value="370705001001" selected>第一社区</option>' in html
+    assert '<optgroup label="东关街道">' in html and "东关街道（全街道）" in html
+    assert '<span class="page-sub-item" data-testid="region">第一社区</span>' in html
+    trend = r.context["tables"]["trend"]  # kept per month for a community: said so, not called daily
+    assert trend.title.endswith("（按月）") and trend.rows[0][:2] == ["2026-11", 2] and "按月" in trend.note
+    assert {c["name"]: c["value"] for c in r.context["cards"]}["received"] == "2"  # a and b, not c
+    assert sum(h["n"] for h in r.context["hexes"]) == 2
+    heat = r.context["tables"]["heat"]
+    assert heat.header == ["类别", "东关街道"] and sum(row[1] for row in heat.rows) == 2
+    assert "按渠道" in r.context["tables"]["channel"].note  # kept per street: said, not guessed
+    for chart in ("figures", "trend", "category", "channel", "heat", "units", "recurring_title", "hex", "clusters"):
+        assert client.get(f"/insight/export.xlsx?chart={chart}&{NOV}&region=370705001001").status_code == 200, chart
+    from docx import Document
+
+    r = client.get(f"/insight/report.docx?{NOV}&region=370705001001")
+    assert r.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(r.content)).paragraphs)
+    assert "第一社区" in text and "共受理群众诉求 2 件" in text
+    # a street user picks among its own street's communities; another street's is not offered nor taken
+    login(client, staff["street"])
+    r = client.get(f"/insight/?{NOV}&region=370705001002")
+    assert {c["name"]: c["value"] for c in r.context["cards"]}["received"] == "1"
+    assert "第三社区" not in r.content.decode()
+    r = client.get(f"/insight/?{NOV}&region=370705002001")
+    assert {c["name"]: c["value"] for c in r.context["cards"]}["received"] == "3"  # its own street instead
+
+
 def test_street_user_sees_only_its_street(client, staff, november):
     login(client, staff["street"])
     r = client.get(f"/insight/?{NOV}")

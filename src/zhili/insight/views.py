@@ -96,13 +96,29 @@ def _scope_prefix(user) -> str:
 
 
 def streets_in_scope(user):
+    """The streets of the actor's scope, each with ``communities``: its communities in that scope
+    (the filter bar's region choice: a street, or one of its communities)."""
     from zhili.core.models import Region
 
     prefix = _scope_prefix(user)
     qs = Region.objects.filter(level="street").order_by("code")
     if prefix:
         qs = qs.filter(prefix__startswith=prefix[:9]) if len(prefix) >= 9 else qs.filter(code__startswith=prefix)
-    return list(qs.values("code", "prefix", "name"))
+    streets = [{**s, "communities": []} for s in qs.values("code", "prefix", "name")]
+    by_prefix = {s["prefix"]: s for s in streets}
+    communities = Region.objects.filter(level="community").order_by("code")
+    if prefix:
+        communities = communities.filter(prefix__startswith=prefix)
+    for c in communities.values("code", "prefix", "name"):
+        street = by_prefix.get(c["prefix"][:9])
+        if street is not None:
+            street["communities"].append(c)
+    return streets
+
+
+def regions_allowed(streets: list[dict]) -> set[str]:
+    """The region codes the filter accepts: the streets and their communities."""
+    return {s["code"] for s in streets} | {c["code"] for s in streets for c in s["communities"]}
 
 
 def root_categories():
@@ -130,8 +146,7 @@ def parse_filter(request) -> tuple[fg.Filter, dict]:
     if not start or not end or end < start:
         start, end = quick[0][2], quick[0][3]
     region = g.get("region", "")
-    allowed = {s["code"] for s in streets_in_scope(request.user)}
-    if region not in allowed:
+    if region not in regions_allowed(streets_in_scope(request.user)):
         region = ""
     category = g.get("category", "")
     if category not in {c["code"] for c in root_categories()}:
@@ -217,6 +232,8 @@ def table_figures(f: fg.Filter, cmp: fg.Comparison | None = None) -> Table:
 def table_trend(f: fg.Filter) -> Table:
     by = "day" if (f.end - f.start).days <= 62 else "month"
     rows, note = _safe(fg.trend, f, by)
+    if by == "day" and rows and len(rows[0].key) == 7:  # a community's or grid's figures are kept per month
+        by, note = "month", note or "社区和网格的统计按月汇总"
     return Table("trend", "受理与办结趋势（按日）" if by == "day" else "受理与办结趋势（按月）",
                  ["日期" if by == "day" else "月份", "受理量", "办结量", "办结率"],
                  [[r.label, r.figures.received, r.figures.completed, str(r.figures.completion_rate)] for r in rows], note,
@@ -241,9 +258,11 @@ def table_channel(f: fg.Filter) -> Table:
 
 
 def table_heat(f: fg.Filter, streets: list[dict]) -> Table:
-    """Category × street: received per root category in each street (one grouped query: figures.by_street_category)."""
+    """Category × street: received per root category in each street (one grouped query:
+    figures.by_street_category); a street's or community's filter shows its street."""
     if f.region:
-        streets = [s for s in streets if s["code"] == f.region]
+        street = fg.region_prefix(f.region)[:9]
+        streets = [s for s in streets if s["prefix"] == street]
     per: dict[str, dict[str, int]] = {}
     cats: dict[str, str] = {}
     by_street, note = _safe(fg.by_street_category, f, "root")
@@ -404,6 +423,7 @@ def analysis(request):
         "f": f, "form": form, "errors": errors, "cards": cards(cmp), "cmp": cmp,
         "period_label": fg.period_label(f.start, f.end),
         "previous_label": fg.period_label(*cmp.previous_period), "year_ago_label": fg.period_label(*cmp.year_ago_period),
+        "region_name": next((r["name"] for s in streets for r in (s, *s["communities"]) if r["code"] == f.region), ""),
         "streets": streets, "categories": root_categories(), "channels": [(v, fg.zh_label(lbl)) for v, lbl in Channel.choices],
         "units": lead_units(request.user), "tables": {t.name: t for t in tables}, "charts": charts,
         "hexes": hexes, "hex_note": hex_note, "map": map_regions(request.user, want="street"),
