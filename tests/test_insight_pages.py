@@ -246,6 +246,59 @@ def test_warnings_page_lists_and_acknowledges(client, staff, november):
     assert w.state == "handled" and w.note == "已督办"
 
 
+def test_home_page_shows_this_months_figures_and_the_open_warnings(client, staff, hall, categories):
+    """The leader's and the centre's home: the key figures of this month so far (the analysis page's
+    numbers) and the open warnings by level, newest first — no "later release" placeholders left."""
+    from zhili.web import homepage
+
+    now_cases = [register(staff, categories["leak"], title="楼上漏水"), register(staff, categories["neighbour"], grid=GRID_S2)]
+    red, orange = _warning(now_cases[0]), _warning(now_cases[1], level="orange")
+    Warning.objects.create(rule=red.rule, level="yellow", key="handled-one", title="已处理的预警", reason="已处理",
+                           region_code=now_cases[0].region_code, state="handled")
+    WarningRule.objects.filter(code="handle-overdue").update(recipients=["leader", "centre_admin", "street_staff"])
+    today = fg._today()
+    figs = fg.figures(fg.Filter(staff["leader"], start=today.replace(day=1), end=today))
+    assert figs.received == 2
+
+    page = login(client, staff["leader"]).get("/").content.decode()
+    assert 'data-testid="home-figures"' in page and 'data-testid="home-warnings"' in page
+    assert "后续版本" not in page.split('<div class="cards">')[1].split("快捷入口")[0]
+    cards = homepage.context(staff["leader"])["insight"]
+    assert dict((k, str(v)) for k, _l, v in cards["figures"]["items"]) == {
+        "received": "2", "completed": str(figs.completed), "completion_rate": str(figs.completion_rate), "on_time_rate": str(figs.on_time_rate),
+        "satisfaction_rate": str(figs.satisfaction_rate), "overdue_now": str(figs.overdue_now)}
+    assert f'data-figure="completion_rate">\n          <span class="stat-value">{figs.completion_rate}</span>' in page
+    warnings = cards["warnings"]
+    assert warnings["total"] == 2 and dict((lv, n) for lv, n, _c in warnings["counts"]) == {"red": 1, "orange": 1, "yellow": 0}
+    assert [w["title"] for w in warnings["latest"]] == [orange.title, red.title]  # newest first, handled left out
+    # a street user: its street only (case 2 is in street 002)
+    street = homepage.context(staff["street"])["insight"]
+    assert street["figures"]["items"][0][2] == 1 and street["warnings"]["total"] == 1
+    # roles without the analysis pages get neither the cards nor their placeholders
+    clerk = homepage.context(staff["clerk"])
+    assert clerk["insight"] == {} and not {"Key figures", "Warnings"} & {str(p.title) for p in clerk["planned"]}
+
+
+def test_a_departments_home_shows_its_place_in_the_on_time_ranking(client, staff, hall, categories):
+    from zhili.web import homepage
+
+    case = register(staff, categories["leak"])
+    services.act(staff["clerk"], case, "accept")
+    services.act(staff["clerk"], case, "dispatch", {"lead_unit": hall["zjj"].pk})
+    other = register(staff, categories["leak"])
+    services.act(staff["clerk"], other, "accept")
+    services.act(staff["clerk"], other, "dispatch", {"lead_unit": hall["gaj"].pk})
+    ranking = homepage.context(staff["zjj"])["insight"]["ranking"]
+    assert (ranking["of"], ranking["received"]) == (2, 1) and ranking["place"] in (1, 2)
+    page = login(client, staff["zjj"]).get("/").content.decode()
+    assert 'data-testid="home-ranking"' in page and f"{ranking['place']} / 2" in page
+    assert "gaj" not in str(ranking) and "公安" not in page.split('data-testid="home-ranking"')[1].split("</section>")[0]
+    # a unit that led nothing this month says so
+    idle = homepage.context(staff["rsj"])["insight"]["ranking"]
+    assert idle["place"] is None and idle["of"] == 2
+    assert "本月本单位尚未牵头办理案件" in login(client, staff["rsj"]).get("/").content.decode()
+
+
 def test_leader_reads_warnings_but_cannot_act(client, staff, november):
     w = _warning(november["b"])
     WarningRule.objects.filter(code="handle-overdue").update(recipients=["leader", "centre_admin"])

@@ -104,8 +104,9 @@ def test_home_shows_real_area_facts_and_plain_placeholders(users):
     client.force_login(users["street_staff"])
     html = client.get("/").content.decode()
     # street 001 holds 2 communities and 4 grids; no compounds or organisations yet
+    area = html.split('data-testid="home-area"')[1].split("</section>")[0]
     facts = re.findall(
-        r'<span class="stat-value">(\d+)</span>\s*<span class="stat-label">([^<]+)</span>', html
+        r'<span class="stat-value">(\d+)</span>\s*<span class="stat-label">([^<]+)</span>', area
     )
     assert facts == [("2", "社区"), ("4", "网格"), ("0", "小区"), ("0", "组织机构")]
     assert "待办事项" in html

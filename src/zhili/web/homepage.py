@@ -35,20 +35,6 @@ PLANNED: dict[str, Planned] = {
     "due": Planned(
         _("Due soon and overdue"), _("Cases about to run late appear here once case handling is available.")
     ),
-    "warnings": Planned(
-        _("Warnings"), _("Early warnings appear here once the analysis module is available.")
-    ),
-    "figures": Planned(
-        _("Key figures"),
-        _(
-            "Received, completed, completion rate, on-time rate and satisfaction appear here once "
-            "the analysis module is available."
-        ),
-    ),
-    "ranking": Planned(
-        _("On-time ranking"),
-        _("Your unit's on-time rate among the departments appears here once case handling is available."),
-    ),
     "patrol": Planned(
         _("Patrols and grid events"),
         _("Today's patrol tasks and the events of your grid appear here once grid governance is available."),
@@ -78,7 +64,7 @@ FAMILIES: dict[str, tuple[str | Promise, tuple[str, ...]]] = {
     "centre": (_("Service centre workbench"), ("todo", "warnings", "figures")),
     "hall": (_("Service hall workbench"), ("todo", "intake", "due")),
     "department": (_("Department workbench"), ("todo", "due", "ranking")),
-    "region": (_("Street and community workbench"), ("todo", "grid_events")),
+    "region": (_("Street and community workbench"), ("todo", "figures", "warnings", "grid_events")),
     "grid": (_("Grid workbench"), ("patrol", "visits", "todo")),
     "services": (_("Mediation and legal-aid workbench"), ("mediation", "todo")),
     "supervision": (_("Community corrections workbench"), ("supervised",)),
@@ -208,6 +194,11 @@ def context(user) -> dict:
     cases = case_cards(user, planned_keys)
     if cases is not None:
         planned_keys = tuple(k for k in planned_keys if k not in CASE_CARDS)
+    from zhili.insight import home as insight_home
+
+    insight = insight_home.cards(user, planned_keys)
+    # the analysis cards replace their placeholders; one the user may not see goes with its card
+    planned_keys = tuple(k for k in planned_keys if k not in insight_home.KEYS)
     scope = user.region
     quick = [i for i in nav.visible_items(user) if not i.soon and i.key != "home"]
     return {
@@ -223,4 +214,5 @@ def context(user) -> dict:
         "admin_links": admin_links(user),
         "my_grid": scope if scope.level == "grid" and can(user, "region.view") else None,
         "cases": cases,
+        "insight": insight,
     }

@@ -1,0 +1,84 @@
+"""The home page's analysis cards (web/homepage.py): this month's key figures, the open warnings and a
+department's on-time ranking — read through the same figure functions and scoped selectors as the
+analysis pages, so the home page and the analysis page never disagree."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from zhili.core.policy import can
+
+from . import figures as fg
+
+#: the home page's placeholders these cards fill (web/homepage.PLANNED)
+KEYS = frozenset({"figures", "warnings", "ranking"})
+WARNINGS_SHOWN = 5
+LEVEL_CSS = {"red": "red", "orange": "orange", "yellow": "yellow"}
+
+
+def _dashboard(user) -> bool:
+    return user.is_superuser or can(user, "dashboard.view")
+
+
+def cards(user, keys: tuple[str, ...]) -> dict:
+    """What each asked-for card shows; a card the user may not see is left out (its placeholder too)."""
+    today = fg._today()
+    start = today.replace(day=1)
+    out: dict = {}
+    if "figures" in keys and _dashboard(user):
+        figs = fg.figures(fg.Filter(user, start=start, end=today))
+        out["figures"] = {
+            "period": _this_month(today),
+            "items": [("received", "受理", figs.received), ("completed", "办结", figs.completed),
+                      ("completion_rate", "办结率", figs.completion_rate), ("on_time_rate", "按期办结率", figs.on_time_rate),
+                      ("satisfaction_rate", "满意率", figs.satisfaction_rate), ("overdue_now", "当前超期", figs.overdue_now)],
+            "url": reverse("insight:analysis"),
+        }
+    if "warnings" in keys and _dashboard(user):
+        from .warnings import warnings_for
+
+        open_ = warnings_for(user).exclude(state="handled")
+        counts = {level: 0 for level in LEVEL_CSS}
+        for level, n in _count_by_level(open_):
+            counts[level] = n
+        latest = list(open_.order_by("-created_at", "-id")[:WARNINGS_SHOWN])
+        out["warnings"] = {
+            "counts": [(level, counts[level], LEVEL_CSS[level]) for level in ("red", "orange", "yellow")],
+            "total": sum(counts.values()),
+            "latest": [{"title": w.title, "level": w.get_level_display().split(" ")[0], "css": LEVEL_CSS.get(w.level, "grey"),
+                        "new": w.state == "new", "at": w.created_at} for w in latest],
+            "url": reverse("insight:warnings"),
+        }
+    if "ranking" in keys and user.organisation_id and user.role in ("dept_handler", "dept_head"):
+        out["ranking"] = _ranking(user, start, today)
+    return out
+
+
+def _this_month(today) -> str:
+    """本月 so far: 2026年11月（截至27日）."""
+    return f"{today.year}年{today.month}月（截至{today.day}日）"
+
+
+def _count_by_level(qs):
+    from django.db.models import Count
+
+    return qs.order_by().values_list("level").annotate(n=Count("id"))
+
+
+def _ranking(user, start, end) -> dict:
+    """This month's on-time rate of the user's unit and its place among the units that led cases in
+    its district (ordered as the report ranks them: on-time rate, then cases received). Only the unit's own
+    figures and its place are shown, not the other units' figures."""
+    district = user.scope_prefix[:6] if user.region_id else ""
+    rows = sorted(fg.by_unit(fg.Filter(fg.SYSTEM, region=district, start=start, end=end)),
+                  key=lambda r: (-(r.figures.on_time_rate.value if r.figures.on_time_rate.value is not None else -1),
+                                 -r.figures.received))
+    mine = next(((i, r) for i, r in enumerate(rows, 1) if r.key == str(user.organisation_id)), None)
+    return {
+        "period": _this_month(end),
+        "place": mine[0] if mine else None,
+        "of": len(rows),
+        "on_time_rate": mine[1].figures.on_time_rate if mine else None,
+        "completion_rate": mine[1].figures.completion_rate if mine else None,
+        "received": mine[1].figures.received if mine else 0,
+    }
