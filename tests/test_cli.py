@@ -92,12 +92,40 @@ def test_zhili_up_on_a_fresh_home(tmp_path):
         assert "首页" in home
         css = urllib.request.urlopen(f"http://127.0.0.1:{port}/static/web/zhili.css", timeout=5)
         assert css.status == 200
+        # the worker runs beside the server (texts, reminders, warnings): its first sweep verifies the audit chain
+        worker = int(re.search(r"the worker runs beside the server \(pid (\d+)\)", text).group(1))
+        import sqlite3
+
+        db = tmp_path / "home" / "zhili.sqlite3"
+        for _ in range(150):
+            with sqlite3.connect(db, timeout=10) as conn:
+                if conn.execute("SELECT COUNT(*) FROM core_auditevent WHERE action = 'audit.verify'").fetchone()[0]:
+                    break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the worker did not run its sweeps")
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+    # stopping `zhili up` stops its worker too
+    for _ in range(100):
+        if not _alive(worker):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the worker outlived `zhili up`")
+
+
+def _alive(pid: int) -> bool:
+    """A running process (not gone, not a zombie waiting to be reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 @pytest.mark.django_db

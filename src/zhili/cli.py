@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 
 
@@ -77,7 +78,21 @@ def cmd_up(args) -> int:
     else:
         _print_accounts(_demo_accounts(), with_passwords=False)
     call_command("collectstatic", interactive=False, verbosity=0)
-    return _serve(args.host, args.port, args.workers, args.threads)
+    if args.no_worker:
+        return _serve(args.host, args.port, args.workers, args.threads)
+    # the platform is the server *and* the worker: queued texts (receipts, confirmation links),
+    # deadline reminders, warnings and the monthly report are the worker's (core/worker.py)
+    worker = subprocess.Popen([sys.executable, "-m", "zhili.cli", "worker"])
+    print(f"后台任务已启动 / the worker runs beside the server (pid {worker.pid}): 短信、超期提醒、预警、月报 "
+          "/ texts, deadline reminders, warnings, monthly reports")
+    try:
+        return _serve(args.host, args.port, args.workers, args.threads)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 def _serve(host: str, port: int, workers: int, threads: int = 2) -> int:
@@ -211,9 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="requests one process serves at once (default 2: more threads in one process "
                              "contend for its interpreter lock; add processes instead, see docs/operations.md)")
 
-    sp = sub.add_parser("up", help="migrate, load the demo district if empty, and serve")
+    sp = sub.add_parser("up", help="migrate, load the demo district if empty, serve, and run the worker beside the server")
     server_opts(sp)
     sp.add_argument("--seed", type=int, default=2026)
+    sp.add_argument("--no-worker", action="store_true",
+                    help="do not start `zhili worker` beside the server (when one runs elsewhere)")
     sp.set_defaults(func=cmd_up)
 
     sp = sub.add_parser("serve", help="serve with granian")
