@@ -269,7 +269,7 @@ def test_home_page_shows_this_months_figures_and_the_open_warnings(client, staff
         "satisfaction_rate": str(figs.satisfaction_rate), "overdue_now": str(figs.overdue_now)}
     assert f'data-figure="completion_rate">\n          <span class="stat-value">{figs.completion_rate}</span>' in page
     warnings = cards["warnings"]
-    assert warnings["total"] == 2 and dict((lv, n) for lv, n, _c in warnings["counts"]) == {"red": 1, "orange": 1, "yellow": 0}
+    assert warnings["total"] == 2 and dict(warnings["counts"]) == {"red": 1, "orange": 1, "yellow": 0}
     assert [w["title"] for w in warnings["latest"]] == [orange.title, red.title]  # newest first, handled left out
     # a street user: its street only (case 2 is in street 002)
     street = homepage.context(staff["street"])["insight"]

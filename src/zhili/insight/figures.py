@@ -720,6 +720,13 @@ def by_unit(f: Filter) -> list[Row]:
     return _sorted(Row(str(k), names.get(k, str(k)), Figures(c)) for (k,), c in acc.items())
 
 
+def unit_rank(r: Row) -> tuple:
+    """The order of the unit ranking (the page, the report, a department's home): on-time rate,
+    highest first (a unit with nothing to rate last), then cases received."""
+    v = r.figures.on_time_rate.value
+    return (-(v if v is not None else -1), -r.figures.received)
+
+
 def trend(f: Filter, by: str = "day") -> list[Row]:
     """Figures per day or per month, oldest first; with both period ends given, the days (months)
     without cases are there too, as zeros. Community and grid figures exist per month only."""

@@ -4,6 +4,7 @@ analysis pages, so the home page and the analysis page never disagree."""
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.urls import reverse
 
 from zhili.core.policy import can
@@ -13,7 +14,7 @@ from . import figures as fg
 #: the home page's placeholders these cards fill (web/homepage.PLANNED)
 KEYS = frozenset({"figures", "warnings", "ranking"})
 WARNINGS_SHOWN = 5
-LEVEL_CSS = {"red": "red", "orange": "orange", "yellow": "yellow"}
+LEVELS = ("red", "orange", "yellow")
 
 
 def _dashboard(user) -> bool:
@@ -38,15 +39,12 @@ def cards(user, keys: tuple[str, ...]) -> dict:
         from .warnings import warnings_for
 
         open_ = warnings_for(user).exclude(state="handled")
-        counts = {level: 0 for level in LEVEL_CSS}
-        for level, n in _count_by_level(open_):
-            counts[level] = n
-        latest = list(open_.order_by("-created_at", "-id")[:WARNINGS_SHOWN])
+        counts = dict.fromkeys(LEVELS, 0) | dict(open_.order_by().values_list("level").annotate(n=Count("id")))
         out["warnings"] = {
-            "counts": [(level, counts[level], LEVEL_CSS[level]) for level in ("red", "orange", "yellow")],
+            "counts": [(level, counts[level]) for level in LEVELS],
             "total": sum(counts.values()),
-            "latest": [{"title": w.title, "level": w.get_level_display().split(" ")[0], "css": LEVEL_CSS.get(w.level, "grey"),
-                        "new": w.state == "new", "at": w.created_at} for w in latest],
+            "latest": [{"title": w.title, "level": w.get_level_display().split(" ")[0], "css": w.level, "new": w.state == "new"}
+                       for w in open_.order_by("-created_at", "-id")[:WARNINGS_SHOWN]],
             "url": reverse("insight:warnings"),
         }
     if "ranking" in keys and user.organisation_id and user.role in ("dept_handler", "dept_head"):
@@ -59,20 +57,12 @@ def _this_month(today) -> str:
     return f"{today.year}年{today.month}月（截至{today.day}日）"
 
 
-def _count_by_level(qs):
-    from django.db.models import Count
-
-    return qs.order_by().values_list("level").annotate(n=Count("id"))
-
-
 def _ranking(user, start, end) -> dict:
     """This month's on-time rate of the user's unit and its place among the units that led cases in
     its district (ordered as the report ranks them: on-time rate, then cases received). Only the unit's own
     figures and its place are shown, not the other units' figures."""
     district = user.scope_prefix[:6] if user.region_id else ""
-    rows = sorted(fg.by_unit(fg.Filter(fg.SYSTEM, region=district, start=start, end=end)),
-                  key=lambda r: (-(r.figures.on_time_rate.value if r.figures.on_time_rate.value is not None else -1),
-                                 -r.figures.received))
+    rows = sorted(fg.by_unit(fg.Filter(fg.SYSTEM, region=district, start=start, end=end)), key=fg.unit_rank)
     mine = next(((i, r) for i, r in enumerate(rows, 1) if r.key == str(user.organisation_id)), None)
     return {
         "period": _this_month(end),

@@ -286,8 +286,7 @@ def analysis_report(actor, region_code: str, start: dt.date, end: dt.date, *, no
                  str(r.figures.on_time_rate), str(r.figures.satisfaction_rate)] for i, r in enumerate(regions, 1)]
                or [["—", "无", "0", "0", "—", "—", "—"]])
     if len(prefix) <= 9:  # unit figures are kept per street
-        units = sorted(fg.by_unit(f), key=lambda r: (-(r.figures.on_time_rate.value if r.figures.on_time_rate.value is not None else -1),
-                                                      -r.figures.received))
+        units = sorted(fg.by_unit(f), key=fg.unit_rank)
         doc.add_paragraph("责任单位排名（按按期办结率）：")
         _table(doc, ["名次", "单位", "受理量", "办结量", "办结率", "按期办结率", "退单率", "满意率"],
                [[str(i), r.label, str(r.figures.received), str(r.figures.completed), str(r.figures.completion_rate),

@@ -277,14 +277,9 @@ def table_heat(f: fg.Filter, streets: list[dict]) -> Table:
     return Table("heat", "类别 × 街道", ["类别", *names], rows, note, {"type": "heat", "max": peak})
 
 
-def _rank_key(r: fg.Row):
-    v = r.figures.on_time_rate.value
-    return (-(v if v is not None else -1), -r.figures.received)
-
-
 def table_units(f: fg.Filter) -> Table:
     rows, note = _safe(fg.by_unit, f)
-    rows = sorted(rows, key=_rank_key)
+    rows = sorted(rows, key=fg.unit_rank)
     return Table("units", "责任单位排名（按按期办结率）", ["名次", "单位", "受理量", "办结量", "按期办结率", "办结率", "满意率"],
                  [[i, r.label, r.figures.received, r.figures.completed, str(r.figures.on_time_rate),
                    str(r.figures.completion_rate), str(r.figures.satisfaction_rate)] for i, r in enumerate(rows, 1)], note)
@@ -626,7 +621,7 @@ def screen_data(user) -> dict:
     cats, _n1 = _safe(fg.by_category, month, "root")
     chans, _n2 = _safe(fg.by_channel, month)
     units, _n3 = _safe(fg.by_unit, month)
-    units = sorted(units, key=_rank_key)[:8]
+    units = sorted(units, key=fg.unit_rank)[:8]
     from zhili.cases.selectors import cases_for
 
     feed = [{"number": n, "title": t, "at": c.astimezone(SHANGHAI).strftime("%H:%M"), "date": c.astimezone(SHANGHAI).strftime("%m-%d"),
