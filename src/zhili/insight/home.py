@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db.models import Count
 from django.urls import reverse
 
+from zhili.cases.selectors import UNIT_ROLES
 from zhili.core.policy import can
 
 from . import figures as fg
@@ -47,7 +48,7 @@ def cards(user, keys: tuple[str, ...]) -> dict:
                        for w in open_.order_by("-created_at", "-id")[:WARNINGS_SHOWN]],
             "url": reverse("insight:warnings"),
         }
-    if "ranking" in keys and user.organisation_id and user.role in ("dept_handler", "dept_head"):
+    if "ranking" in keys and user.organisation_id and user.role in UNIT_ROLES:
         out["ranking"] = _ranking(user, start, today)
     return out
 
