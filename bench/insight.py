@@ -104,7 +104,7 @@ def row_counts() -> dict:
     out = {"cases": Case.objects.count(), "open_cases": Case.objects.filter(state__in=sorted(OPEN_STATES)).count()}
     for m in ROLLUP_TABLES:
         out[m.__name__] = m.objects.count()
-    from zhili.insight.models import RecurringRollup, TextKey
+    from zhili.cases.rollups import RecurringRollup, TextKey
 
     out["RecurringRollup"] = RecurringRollup.objects.count()
     out["TextKey (recurring)"] = TextKey.objects.filter(recurring=True).count()
@@ -446,7 +446,7 @@ class Minute:
 
 def timed_sweep(now: dt.datetime) -> dict:
     """One warnings.sweep(now), the time of each rule and of raising the warnings; and the overdue marking."""
-    from zhili.insight import rollups
+    from zhili.cases import rollups
     from zhili.insight import warnings as wn
 
     per_rule: dict[str, float] = defaultdict(float)

@@ -5,11 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from zhili.cases import services
+from zhili.cases import rollups, services
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Invalid
 from zhili.insight import figures as fg
-from zhili.insight import rollups
 
 pytestmark = pytest.mark.django_db
 
@@ -353,8 +352,8 @@ def test_overdue_now_from_the_deadline_rollup_equals_the_count(staff, hall, cate
     today's past deadlines; it must equal counting the open cases past their deadline, whatever the
     hour, as deadlines pass, cases are suspended and completed."""
     from zhili.cases.models import Case
+    from zhili.cases.rollups import DueRollup
     from zhili.cases.workflow import CLOCK_STATES
-    from zhili.insight.models import DueRollup
 
     cases = []
     for i in range(6):  # urgent hazards: 24-hour deadlines from dispatch, dispatched 2 hours apart

@@ -10,11 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from test_insight_pages import GRID_S1, GRID_S2, NOV, at, login, register
 
-from zhili.cases import keys, services
+from zhili.cases import keys, rollups, services
 from zhili.cases.models import Case
+from zhili.cases.rollups import MonthlyCellRollup, RecurringRollup, TextKey, recurring
 from zhili.insight import figures as fg
-from zhili.insight import recurring, rollups
-from zhili.insight.models import MonthlyCellRollup, RecurringRollup, TextKey
 
 pytestmark = pytest.mark.django_db
 

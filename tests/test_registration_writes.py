@@ -7,11 +7,10 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from zhili.cases import services, writes
+from zhili.cases import rollups, services, writes
 from zhili.cases.models import Case, CaseCounter, CaseEvent, CaseParty, TextMessage
 from zhili.core import audit
 from zhili.core.models import AuditEvent
-from zhili.insight import rollups
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

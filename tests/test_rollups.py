@@ -7,12 +7,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zhili.cases import services
+from zhili.cases import rollups, services
 from zhili.cases.models import Case
+from zhili.cases.rollups import DailyStreetRollup, DailyUnitRollup, MonthlyStreetRollup, RegionRollup
 from zhili.cases.workflow import OPEN_STATES
 from zhili.core.errors import ZhiliError
-from zhili.insight import rollups
-from zhili.insight.models import DailyStreetRollup, DailyUnitRollup, MonthlyStreetRollup, RegionRollup
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,12 @@ import pytest
 
 from zhili.cases import services
 from zhili.cases.models import Notification
+from zhili.cases.rollups import DailyUnitRollup
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Forbidden, Invalid, NotFound
 from zhili.core.models import AuditEvent
 from zhili.insight import warnings as wn
-from zhili.insight.models import DailyUnitRollup, Warning, WarningRule
+from zhili.insight.models import Warning, WarningRule
 
 pytestmark = pytest.mark.django_db
 

@@ -32,11 +32,11 @@ What a row gets, from its row number ``i`` (deterministic for a seed, an ``n`` a
   (counts only, no extra timeline steps); ``is_repeat`` is a 6 % flag, not the 30-day rule.
 
 Rollups are added with one ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE`` per rollup
-table and chunk, and equal what :func:`zhili.insight.rollups.contribution` gives case by case —
+table and chunk, and equal what :func:`zhili.cases.rollups.contribution` gives case by case —
 ``handling_seconds`` included: working time is computed exactly in SQL from a calendar table
 filled from :func:`zhili.core.calendar.is_workday` (cumulative working days per Shanghai day),
 so ``rollups.check()`` reports nothing. :func:`rebuild_rollups` recomputes every rollup row the
-same way (for tables too large for :func:`zhili.insight.rollups.rebuild`).
+same way (for tables too large for :func:`zhili.cases.rollups.rebuild`).
 
 Case numbers continue the :class:`CaseCounter` of each year (7 digits past 999,999 — 14
 characters with the prefix ``KW``, the field holds 20): the numbers of the whole load are
@@ -57,10 +57,7 @@ from collections import defaultdict
 from django.db import connection, transaction
 from django.utils import timezone
 
-from zhili.core import crypto
-from zhili.core.calendar import SHANGHAI, is_workday
-from zhili.core.models import CodeItem, Organisation, Region, Resident, User
-from zhili.insight.models import (
+from zhili.cases.rollups import (
     COUNTERS,
     DailyStreetRollup,
     DailyUnitRollup,
@@ -69,6 +66,9 @@ from zhili.insight.models import (
     MonthlyStreetRollup,
     RegionRollup,
 )
+from zhili.core import crypto
+from zhili.core.calendar import SHANGHAI, is_workday
+from zhili.core.models import CodeItem, Organisation, Region, Resident, User
 
 from . import deadlines, keys
 from .models import Case, CaseCounter, CaseEvent, CaseParty, DeadlinePolicy
@@ -717,7 +717,7 @@ def rebuild_rollups(stdout=None) -> dict[str, int]:
             if sql.pg:
                 for model in ROLLUP_TABLES:
                     cur.execute(f"ANALYZE {model._meta.db_table}")
-    from zhili.insight import rollups
+    from zhili.cases import rollups
 
     out = {m.__name__: m.objects.count() for m in ROLLUP_TABLES}
     out.update(rollups.recount_in_sql())
@@ -1060,7 +1060,7 @@ def bulk_load(n: int, seed: int = 1, end: dt.datetime | None = None, chunk: int 
     timings.update({f"{k}_s": round(v, 2) for k, v in phase.items()})
     # the recurring titles and addresses depend on all the cases of a key, not on each case alone:
     # recounted once, over every case (with the open cases by deadline day)
-    from zhili.insight import rollups
+    from zhili.cases import rollups
 
     t = time.perf_counter()
     rollups.recount_in_sql()

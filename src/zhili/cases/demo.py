@@ -16,10 +16,10 @@ from collections import Counter, defaultdict
 
 from django.db import transaction
 
+from zhili.cases import rollups
 from zhili.core import crypto
 from zhili.core.calendar import SHANGHAI
 from zhili.core.models import CodeItem, Organisation, Region, Resident, User
-from zhili.insight import rollups
 
 from . import deadlines, keys
 from .models import (

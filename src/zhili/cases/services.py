@@ -18,12 +18,12 @@ from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from zhili.cases import rollups
 from zhili.core import audit, crypto, geo, rowsql
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Forbidden, Invalid, NotFound
 from zhili.core.models import CodeItem, Organisation, Region
 from zhili.core.services import check_people, resolve_residents
-from zhili.insight import rollups
 
 from . import deadlines, keys, notify, writes
 from .models import (

@@ -16,3 +16,11 @@ def retry_texts():
 @sweep("cases.deadline_reminders", every=600)
 def deadline_reminders():
     return notify.deadline_reminders()
+
+
+@sweep("cases.mark_overdue", every=60)
+def mark_overdue():
+    """Open cases past their deadline are marked (once) so 'overdue ever' counts them."""
+    from .rollups import mark_overdue as run
+
+    return run()

@@ -31,8 +31,8 @@ from zhili.core import audit, crypto
 from zhili.core import selectors as core_selectors
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Forbidden, Invalid, NotFound
+from zhili.core.http import domain_errors
 from zhili.core.models import CodeItem, Region
-from zhili.web.views import domain_errors
 
 from . import deadlines, documents, forms, notify, selectors, services
 from .api import INTAKE_ROLES as FULL_PHONE_ROLES

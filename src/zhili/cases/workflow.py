@@ -29,6 +29,9 @@ CLOSED_STATES = frozenset({"rejected", "closed", "archived", "merged"})
 OPEN_STATES = frozenset(STATES) - CLOSED_STATES
 #: states in which the handling clock runs
 CLOCK_STATES = frozenset({"dispatched", "handling", "returned"})
+#: the figures: a case rejected or merged was never received (it counts nowhere); closed or archived is done
+NOT_RECEIVED = ("rejected", "merged")
+DONE = ("closed", "archived")
 
 DISPATCHERS = frozenset({"window_clerk", "centre_admin", "street_staff"})
 REGISTRARS = frozenset({"window_clerk", "centre_admin", "street_staff", "community_staff", "grid_worker", "grid_leader"})

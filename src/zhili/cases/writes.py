@@ -3,8 +3,8 @@
 ``services.register_case`` checks everything, draws the number (:func:`draw_number`: one
 statement of its own) and decides the case, its parties, its first timeline event, the receipt
 text and the audit details as unsaved model instances; :func:`insert_registration` writes them
-with the rollup rows they count in (:func:`zhili.insight.rollups.changes`), their recurring-text
-keys (:mod:`zhili.insight.recurring`) and the audit row (:mod:`zhili.core.audit`):
+with the rollup rows they count in (:func:`zhili.cases.rollups.changes`), their recurring-text
+keys (:mod:`zhili.cases.rollups.recurring`) and the audit row (:mod:`zhili.core.audit`):
 
 - on PostgreSQL the case, its parties, event and text, every rollup row and the text keys go as
   **one** statement of data-modifying ``WITH`` parts, then at most one statement for the recurring
@@ -27,8 +27,8 @@ from django.db import connection
 
 from zhili.core import audit, rowsql
 from zhili.core.models import Region
-from zhili.insight import dues, recurring, rollups
 
+from . import rollups
 from .models import Case, CaseCounter, CaseEvent, CaseParty, TextMessage
 
 #: in a text's template, where the case's number goes
@@ -67,16 +67,16 @@ def insert_registration(case: Case, *, number: str, parties: list[CaseParty], ev
     if text is not None:
         text.text = text.text.replace(NUMBER, number)
     changes = rollups.changes(None, case)
-    _removed, added = recurring.changes([], case)
-    assert not dues.entries(case), "a registered case has no running clock"
+    _removed, added = rollups.recurring.changes([], case)
+    assert not rollups.dues.entries(case), "a registered case has no running clock"
     if connection.vendor == "postgresql":
         returned = _postgresql(case, parties, event, text, changes, added)
     else:
         returned = _sequential(case, parties, event, text, changes, added)
     rows: Counter = Counter()
-    flips = recurring.tally(returned, added, rows) if added else []
+    flips = rollups.recurring.tally(returned, added, rows) if added else []
     audit_details["number"] = case.number
-    seq, prev = audit.reserve(before=recurring.finish_sql(rows, flips, returning=True))
+    seq, prev = audit.reserve(before=rollups.recurring.finish_sql(rows, flips, returning=True))
     audit.append(audit.make(actor, "case.register", seq, prev, case, details=audit_details))
 
 
@@ -98,7 +98,7 @@ def _postgresql(case, parties, event, text, changes, added) -> list[tuple]:
         part(f"r{i}", rollups.upsert_sql(model, key, delta, after=prev))
         prev = f"r{i}"
     if added:
-        part("k", recurring.add_keys_sql(added, after=prev))
+        part("k", rollups.recurring.add_keys_sql(added, after=prev))
         tail = "SELECT c.id, c.grid_id, k.kind, k.id, k.n, k.recurring, k.first_month, k.first_street FROM c LEFT JOIN k ON true"
     else:
         tail = f"SELECT c.id, c.grid_id FROM c, (SELECT count(*) FROM {prev}) AS done"
@@ -121,7 +121,7 @@ def _sequential(case, parties, event, text, changes, added) -> list[tuple]:
             cur.execute(*rollups.upsert_sql(model, key, delta))
         if not added:
             return []
-        cur.execute(*recurring.add_keys_sql(added))
+        cur.execute(*rollups.recurring.add_keys_sql(added))
         return cur.fetchall()
 
 

@@ -3,7 +3,7 @@
 Every figure that a page, an export or a report shows is one of the named functions below, with
 its formula in its docstring; ``docs/metrics.md`` lists them (``metrics_markdown`` writes the table
 and a test keeps the two equal). The functions take *summed counters* — the sums of the rollup
-columns that ``zhili.insight.rollups.contribution`` defines per case — so no page counts the cases
+columns that ``zhili.cases.rollups.contribution`` defines per case — so no page counts the cases
 table. The one exception is :func:`overdue_now`, a state of the present moment that no rollup can
 hold (see its docstring).
 
@@ -49,10 +49,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from zhili.core.calendar import SHANGHAI
-from zhili.core.errors import Invalid
-
-from .models import (
+from zhili.cases.rollups import (
     COUNTERS,
     DailyStreetRollup,
     DailyUnitRollup,
@@ -61,6 +58,8 @@ from .models import (
     MonthlyStreetRollup,
     RecurringRollup,
 )
+from zhili.core.calendar import SHANGHAI
+from zhili.core.errors import Invalid
 
 DASH = "—"
 
@@ -239,14 +238,13 @@ def overdue_now(f: Filter, now: dt.datetime | None = None) -> int:
     but a case becomes overdue by the clock alone and stops being overdue when it is completed, so
     "overdue now" is a state of the present moment. For the district or a street it is the open cases
     of ``DueRollup`` whose deadline day is before today plus today's past deadlines counted from
-    Case's (state, due_at) index (:mod:`zhili.insight.dues`); for a community, grid, unit, category or
+    Case's (state, due_at) index (:mod:`zhili.cases.rollups.dues`); for a community, grid, unit, category or
     channel it is that indexed count over the actor's cases (``selectors.cases_for``) in the filter.
     The period does not apply (it is a snapshot, not a flow)."""
     from zhili.cases.models import Case
+    from zhili.cases.rollups import dues
     from zhili.cases.selectors import REGION_ROLES, cases_for
     from zhili.cases.workflow import CLOCK_STATES
-
-    from . import dues
 
     scope = _scope(f)
     if scope.empty:
@@ -808,11 +806,11 @@ def recurring(f: Filter, kind: str, minimum: int = 2, limit: int = 10) -> list[t
     filter share, most cases first: [(text, cases)].
 
     For the district or a street from RecurringRollup (normalised text, see
-    :mod:`zhili.insight.recurring`): by street and month — the period widened to whole months, no
+    :mod:`zhili.cases.rollups.recurring`): by street and month — the period widened to whole months, no
     category, channel or unit filter. For a community or a grid, which that rollup does not keep,
     from the region's own cases (:func:`_region_cases`: whole months too, as its figures are)."""
-    from . import recurring as rec
-    from .models import TextKey
+    from zhili.cases.rollups import TextKey
+    from zhili.cases.rollups import recurring as rec
 
     scope = _scope(f)
     if scope.empty:
@@ -833,8 +831,7 @@ def _region_cases(f: Filter, scope: _Scope):
     count the cases its figures count. A community's year is thousands of cases, counted over
     Case's region index."""
     from zhili.cases.models import Case
-
-    from .rollups import NOT_RECEIVED
+    from zhili.cases.workflow import NOT_RECEIVED
 
     qs = Case.objects.exclude(state__in=NOT_RECEIVED)
     if f.start:

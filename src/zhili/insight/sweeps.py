@@ -1,14 +1,6 @@
 from zhili.core.sweeps import sweep
 
 
-@sweep("insight.mark_overdue", every=60)
-def mark_overdue():
-    """Open cases past their deadline are marked (once) so 'overdue ever' counts them."""
-    from .rollups import mark_overdue as run
-
-    return run()
-
-
 @sweep("insight.warnings", every=60)
 def raise_warnings():
     """Early warning (预警): evaluate every enabled rule; idempotent and set-based."""

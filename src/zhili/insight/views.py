@@ -28,8 +28,8 @@ from django.views.decorators.http import require_POST
 from zhili.cases.keys import HEX_RES
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Invalid
+from zhili.core.http import domain_errors
 from zhili.core.policy import READ_ONLY_ROLES, can
-from zhili.web.views import domain_errors
 
 from . import figures as fg
 from . import reports
@@ -586,10 +586,9 @@ def open_per_region(user, regions: list[dict]) -> dict[str, int]:
     aggregate query over cases_for(actor), the open states named."""
     from django.db.models import F
 
+    from zhili.cases.rollups import RegionRollup
     from zhili.cases.selectors import REGION_ROLES, cases_for
     from zhili.cases.workflow import OPEN_STATES
-
-    from .models import RegionRollup
 
     if user.is_superuser or (getattr(user, "role", "") in REGION_ROLES and getattr(user, "region_id", None)):
         qs = RegionRollup.objects.annotate(n=F("received") - F("completed")).filter(n__gt=0)

@@ -40,13 +40,14 @@ from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
+from zhili.cases.rollups import DailyStreetRollup, DailyUnitRollup
 from zhili.core import audit
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Forbidden, Invalid, NotFound
 from zhili.core.models import PREFIX_LENGTH
 
 from . import figures as fig
-from .models import OPEN_WARNING_STATES, DailyStreetRollup, DailyUnitRollup, Warning, WarningRule
+from .models import OPEN_WARNING_STATES, Warning, WarningRule
 
 log = logging.getLogger("zhili.warnings")
 

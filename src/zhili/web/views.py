@@ -6,8 +6,6 @@ the two look the same on purpose) is a 404, ``Forbidden`` a 403.
 
 from __future__ import annotations
 
-import functools
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -26,27 +24,12 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from zhili.core import selectors
 from zhili.core import services as core_services
-from zhili.core.errors import Forbidden, NotFound
+from zhili.core.http import domain_errors
 from zhili.core.models import OrgType, RegionLevel
 
 from . import homepage, nav
 
 PAGE_SIZE = 50
-
-
-def domain_errors(view):
-    """Turn the selectors' NotFound / Forbidden into 404 / 403."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(str(exc)) from exc
-        except Forbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
-
-    return wrapper
 
 
 # ---------------------------------------------------------------- login / logout

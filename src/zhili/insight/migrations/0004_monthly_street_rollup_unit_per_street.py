@@ -26,7 +26,7 @@ def clear_units(apps, schema_editor):
 
 def refill(apps, schema_editor):
     from zhili.core.calendar import SHANGHAI
-    from zhili.insight.rollups import contribution
+    from zhili.cases.rollups.counters import contribution
 
     Case = apps.get_model("cases", "Case")
     if not Case.objects.exists():

@@ -10,8 +10,8 @@ from django.db import migrations, models
 
 def fill(apps, schema_editor):
     from zhili.core.calendar import SHANGHAI
-    from zhili.insight import recurring
-    from zhili.insight.rollups import contribution
+    from zhili.cases.rollups import recurring
+    from zhili.cases.rollups.counters import contribution
 
     Case = apps.get_model("cases", "Case")
     if not Case.objects.exists():
@@ -25,7 +25,7 @@ def fill(apps, schema_editor):
             acc[(month, case.region_code[:9], case.cell, case.category_path.split("/")[0])].update(contrib)
     cells.objects.bulk_create([cells(month=m, street_code=s, cell=c, root_category=k, **counts)
                                for (m, s, c, k), counts in acc.items()], batch_size=5000)
-    recurring.rebuild()
+    recurring.rebuild(Case, apps.get_model("insight", "TextKey"), apps.get_model("insight", "RecurringRollup"))
 
 
 def empty(apps, schema_editor):

@@ -7,9 +7,9 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    from zhili.insight import dues
+    from zhili.cases.rollups import dues
 
-    dues.rebuild()
+    dues.rebuild(apps.get_model("cases", "Case"), apps.get_model("insight", "DueRollup"))
 
 
 def empty(apps, schema_editor):

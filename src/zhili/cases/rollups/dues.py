@@ -16,15 +16,16 @@ from collections import Counter
 from django.db import connection, transaction
 from django.db.models import Sum
 
+from zhili.core import counters, rowsql
 from zhili.core.calendar import SHANGHAI
+from zhili.core.dialect import Dialect
 
-from .models import DueRollup
+from ..models import Case, DueRollup
+from ..workflow import CLOCK_STATES
 
 
 def entries(case) -> list[tuple[str, dt.date]]:
     """The (street, deadline day) row the case counts in: none unless its handling clock runs."""
-    from zhili.cases.workflow import CLOCK_STATES
-
     if case is None or case.state not in CLOCK_STATES or case.due_at is None:
         return []
     return [(case.region_code[:9], case.due_at.astimezone(SHANGHAI).date())]
@@ -36,21 +37,14 @@ def apply_change(before: list[tuple], after_case) -> None:
         return
     delta: Counter = Counter(after)
     delta.subtract(before)
-    t = DueRollup._meta.db_table
-    with connection.cursor() as cur:
-        for (street, day), n in sorted(delta.items()):
-            if n:
-                cur.execute(f"INSERT INTO {t} (street_code, due_day, open) VALUES (%s, %s, %s) "
-                            f"ON CONFLICT (street_code, due_day) DO UPDATE SET open = {t}.open + EXCLUDED.open",
-                            [street, day, n])
+    rows = [({"street_code": street, "due_day": day}, {"open": n}) for (street, day), n in sorted(delta.items()) if n]
+    if rows:
+        rowsql.run(*counters.add_sql(DueRollup, ["street_code", "due_day"], rows))
 
 
 def overdue(prefix: str, now: dt.datetime) -> int:
     """Open cases with a running clock past their deadline whose region code starts with ``prefix``
     (at most a street's 9 digits; '' for all)."""
-    from zhili.cases.models import Case
-    from zhili.cases.workflow import CLOCK_STATES
-
     today = now.astimezone(SHANGHAI).date()
     rows = DueRollup.objects.filter(due_day__lt=today)
     if len(prefix) == 9:
@@ -65,27 +59,21 @@ def overdue(prefix: str, now: dt.datetime) -> int:
     return before + qs.count()
 
 
-def rebuild() -> dict[str, int]:
-    from zhili.cases.bulk import _Sql
-    from zhili.cases.models import Case
-    from zhili.cases.workflow import CLOCK_STATES
-
-    sql = _Sql(connection.vendor)
+def rebuild(case_model=Case, due_model=DueRollup) -> dict[str, int]:
+    """Recompute the table from the cases, in SQL (a migration passes its historical models)."""
+    sql = Dialect(connection.vendor)
     states = ", ".join(f"'{s}'" for s in sorted(CLOCK_STATES))
-    t = DueRollup._meta.db_table
+    t = due_model._meta.db_table
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"DELETE FROM {t}")
         cur.execute(f"""INSERT INTO {t} (street_code, due_day, open)
-            SELECT substr(c.region_code, 1, 9), {sql.local_day('c.due_at')}, COUNT(*) FROM {Case._meta.db_table} c
+            SELECT substr(c.region_code, 1, 9), {sql.local_day('c.due_at')}, COUNT(*) FROM {case_model._meta.db_table} c
             WHERE c.state IN ({states}) AND c.due_at IS NOT NULL
             GROUP BY substr(c.region_code, 1, 9), {sql.local_day('c.due_at')}""")
-    return {"DueRollup": DueRollup.objects.count()}
+    return {"DueRollup": due_model.objects.count()}
 
 
 def check() -> list[str]:
-    from zhili.cases.models import Case
-    from zhili.cases.workflow import CLOCK_STATES
-
     want: Counter = Counter()
     for code, due in Case.objects.filter(state__in=CLOCK_STATES, due_at__isnull=False).values_list("region_code", "due_at"):
         want[(code[:9], due.astimezone(SHANGHAI).date())] += 1

@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from zhili.insight import rollups
+from zhili.cases import rollups
 
 
 class Command(BaseCommand):

@@ -24,17 +24,18 @@ from collections import Counter, defaultdict
 
 from django.db import connection, transaction
 
-from zhili.core import rowsql
+from zhili.core import counters, rowsql
 from zhili.core.calendar import SHANGHAI
+from zhili.core.dialect import Dialect
 
-from .models import RecurringRollup, TextKey
+from .. import keys as case_keys
+from ..models import Case, RecurringRollup, TextKey
+from ..workflow import NOT_RECEIVED
 
 KINDS = ("title", "address")
 
 
 def _grain(case) -> tuple | None:
-    from .rollups import NOT_RECEIVED
-
     if case.state in NOT_RECEIVED:
         return None
     month = case.created_at.astimezone(SHANGHAI).date().replace(day=1)
@@ -66,14 +67,11 @@ def _add_rows_sql(rows: Counter, returning: bool = False) -> tuple[str, list] | 
     rows = sorted(((g, k, i), d) for (g, k, i), d in rows.items() if d)
     if not rows:
         return None
-    t = RecurringRollup._meta.db_table
-    values, params = [], []
-    for ((month, street), kind, key_id), delta in rows:
-        values.append("(%s, %s, %s, %s, %s)")
-        params += [_month(month), street, kind, key_id, delta]
-    return (f"INSERT INTO {t} (month, street_code, kind, key_id, received) "
-            f"VALUES {', '.join(values)} ON CONFLICT (month, street_code, key_id) "
-            f"DO UPDATE SET received = {t}.received + EXCLUDED.received" + (" RETURNING 1" if returning else ""), params)
+    return counters.add_sql(
+        RecurringRollup, ["month", "street_code", "key_id"],
+        [({"month": _month(month), "street_code": street, "kind": kind, "key_id": key_id}, {"received": delta})
+         for ((month, street), kind, key_id), delta in rows],
+        returning=returning)
 
 
 FIRST = ("first_month", "first_street")
@@ -178,13 +176,11 @@ def top(rows, minimum: int = 2, limit: int = 10) -> list[tuple[str, int]]:
 
 # ---------------------------------------------------------------- rebuild and check
 
-def rebuild() -> dict[str, int]:
-    """Recompute both tables from the cases, in SQL (the same rule: a key with two or more cases is recurring)."""
-    from zhili.cases.bulk import _Sql
-    from zhili.cases.models import Case
-
-    sql = _Sql(connection.vendor)
-    c_t, k_t, r_t = Case._meta.db_table, TextKey._meta.db_table, RecurringRollup._meta.db_table
+def rebuild(case_model=Case, key_model=TextKey, rollup_model=RecurringRollup) -> dict[str, int]:
+    """Recompute both tables from the cases, in SQL (the same rule: a key with two or more cases is
+    recurring). A migration passes its historical models, whose tables may have other names."""
+    sql = Dialect(connection.vendor)
+    c_t, k_t, r_t = case_model._meta.db_table, key_model._meta.db_table, rollup_model._meta.db_table
     month = sql.local_month("c.created_at")
     counted = "c.state NOT IN ('rejected', 'merged')"
     with transaction.atomic(), connection.cursor() as cur:
@@ -204,15 +200,12 @@ def rebuild() -> dict[str, int]:
         if sql.pg:
             cur.execute(f"ANALYZE {k_t}")
             cur.execute(f"ANALYZE {r_t}")
-    return {"TextKey": TextKey.objects.count(), "RecurringRollup": RecurringRollup.objects.count()}
+    return {"TextKey": key_model.objects.count(), "RecurringRollup": rollup_model.objects.count()}
 
 
 def check() -> list[str]:
     """Compare both tables with a raw recount of the cases; name every difference. Also checks that
     each case's derived keys (cell, title and address digests) are what its point and texts give."""
-    from zhili.cases import keys as case_keys
-    from zhili.cases.models import Case
-
     want_n: Counter = Counter()
     want_rows: dict[tuple, Counter] = defaultdict(Counter)
     problems = []

@@ -1,11 +1,11 @@
-"""Keeping the rollups current. The case services call :func:`track` around every change:
+"""Keeping the case counters current. The case services call :func:`track` around every change:
 
     with rollups.track(case):
         ... change the case ...
 
 It computes the case's contribution before and after and adds the difference to the rows it
 touches, inside the same transaction. ``contribution`` is the one definition of what a case counts
-for; ``recount`` and ``check`` rebuild the same sums from the cases table.
+for; :mod:`.check` rebuilds the same sums from the cases table.
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ import datetime as dt
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import transaction
 
+from zhili.core import counters as core_counters
 from zhili.core import rowsql
 from zhili.core.calendar import SHANGHAI, working_time_between
 
-from . import dues, recurring
-from .models import (
+from ..models import (
     COUNTERS,
+    Case,
     DailyStreetRollup,
     DailyUnitRollup,
     MonthlyCellRollup,
@@ -29,6 +30,8 @@ from .models import (
     MonthlyStreetRollup,
     RegionRollup,
 )
+from ..workflow import DONE, NOT_RECEIVED
+from . import dues, recurring
 
 #: every rollup table with the fields of its key
 TABLES: tuple[tuple[type, tuple[str, ...]], ...] = (
@@ -40,8 +43,6 @@ TABLES: tuple[tuple[type, tuple[str, ...]], ...] = (
     (MonthlyCellRollup, ("month", "street_code", "cell", "root_category")),
 )
 
-DONE = ("closed", "archived")
-NOT_RECEIVED = ("rejected", "merged")
 
 
 def contribution(case) -> dict[str, int]:
@@ -105,35 +106,14 @@ def keys(case) -> list[tuple[type, dict]]:
     return out
 
 
-_SQL: dict[tuple, str] = {}
-
-
 def upsert_sql(model, key: dict, delta: dict[str, int], after: str = "") -> tuple[str, list]:
     """Add ``delta`` to the row ``key`` of ``model``, creating it if needed: one
-    ``INSERT … ON CONFLICT (key) DO UPDATE`` (PostgreSQL and SQLite alike), so two transactions
-    creating the same row at once both count. The statement's text is made once per shape.
-    ``after`` names a part of the same ``WITH`` statement that must run first (PostgreSQL):
-    the first value is read through it, and the row is returned for the next part."""
-    conn = connections[DEFAULT_DB_ALIAS]
-    meta = model._meta
-    shape = (conn.vendor, meta.db_table, tuple(key), tuple(sorted(delta)), bool(after))
-    sql = _SQL.get(shape)
-    if sql is None:
-        qn = conn.ops.quote_name
-        key_cols = [meta.get_field(k).column for k in key]
-        cols = key_cols + list(COUNTERS)
-        table = qn(meta.db_table)
-        # the counters this change does not touch are 0 in the text, not parameters
-        values = ["%s"] * len(key_cols) + ["%s" if c in delta else "0" for c in COUNTERS]
-        if after:
-            values[0] = "(SELECT %s FROM {after})"
-        sql = _SQL[shape] = (
-            f"INSERT INTO {table} ({', '.join(qn(c) for c in cols)}) VALUES ({', '.join(values)}) "
-            f"ON CONFLICT ({', '.join(qn(c) for c in key_cols)}) DO UPDATE SET "
-            + ", ".join(f"{qn(c)} = {table}.{qn(c)} + EXCLUDED.{qn(c)}" for c in sorted(delta))
-            + (" RETURNING 1" if after else ""))
-    key_vals = [meta.get_field(k).get_db_prep_value(v, conn) for k, v in key.items()]
-    return sql.replace("{after}", after) if after else sql, key_vals + [int(delta[c]) for c in COUNTERS if c in delta]
+    ``INSERT … ON CONFLICT (key) DO UPDATE`` (:func:`zhili.core.counters.add_sql`), so two
+    transactions creating the same row at once both count. ``after`` names a part of the same
+    ``WITH`` statement that must run first (PostgreSQL): the first value is read through it, and
+    the row is returned for the next part."""
+    return core_counters.add_sql(model, list(key), [(key, delta)], counters=COUNTERS, after=after,
+                                 returning=bool(after))
 
 
 def changes(before: tuple | None, after) -> list[tuple[type, dict, dict]]:
@@ -177,92 +157,6 @@ def track(case):
     apply_change(before, holder["case"])
 
 
-# ---------------------------------------------------------------- rebuild and check
-
-def recount(cases) -> dict[tuple, Counter]:
-    """The rollup rows that ``cases`` (an iterable) add up to."""
-    sums: dict[tuple, Counter] = defaultdict(Counter)
-    for case in cases:
-        contrib = contribution(case)
-        if not contrib:
-            continue
-        for model, key in keys(case):
-            sums[(model, tuple(sorted(key.items())))].update(contrib)
-    return sums
-
-
-def _stored() -> dict[tuple, Counter]:
-    out: dict[tuple, Counter] = {}
-    for model, key_fields in TABLES:
-        for row in model.objects.values(*key_fields, *COUNTERS).iterator(chunk_size=5000):
-            key = tuple(sorted((k, row[k]) for k in key_fields))
-            counts = Counter({k: row[k] for k in COUNTERS if row[k]})
-            if counts:
-                out[(model, key)] = counts
-    return out
-
-
-def _all_cases():
-    from zhili.cases.models import Case
-
-    return Case.objects.all().iterator(chunk_size=5000)
-
-
-def check() -> list[str]:
-    """Compare the stored rollups with a raw recount; name every row that differs (the recurring
-    titles and addresses too, :func:`recurring.check`)."""
-    want = {k: +v for k, v in recount(_all_cases()).items() if +v}
-    have = _stored()
-    problems = []
-    for k in sorted(set(want) | set(have), key=repr):
-        if want.get(k, Counter()) != have.get(k, Counter()):
-            model, key = k
-            diff = {c: (have.get(k, Counter())[c], want.get(k, Counter())[c]) for c in COUNTERS
-                    if have.get(k, Counter())[c] != want.get(k, Counter())[c]}
-            problems.append(f"{model.__name__} {dict(key)}: stored vs recount {diff}")
-    return problems + recurring.check() + dues.check()
-
-
-def add_sums(sums: dict[tuple, Counter]) -> None:
-    """Add recounted sums (e.g. of bulk-loaded cases): bulk insert into empty tables, else row by row."""
-    by_model: dict[type, list] = defaultdict(list)
-    for (model, key), counts in sums.items():
-        by_model[model].append((dict(key), counts))
-    for model, rows in by_model.items():
-        if not model.objects.exists():
-            model.objects.bulk_create([model(**key, **{k: v for k, v in c.items() if v}) for key, c in rows], batch_size=5000)
-        else:
-            with connection.cursor() as cur:
-                for key, c in rows:
-                    delta = {k: v for k, v in c.items() if v}
-                    if delta:
-                        cur.execute(*upsert_sql(model, key, delta))
-
-
-@transaction.atomic
-def rebuild() -> dict[str, int]:
-    """Recompute every rollup row from the cases."""
-    sums = recount(_all_cases())
-    by_model: dict[type, list] = defaultdict(list)
-    for (model, key), counts in sums.items():
-        if +counts:
-            by_model[model].append(model(**dict(key), **{k: v for k, v in counts.items() if v}))
-    out = {}
-    for model, _key in TABLES:
-        model.objects.all().delete()
-        model.objects.bulk_create(by_model.get(model, []), batch_size=5000)
-        out[model.__name__] = len(by_model.get(model, []))
-    out.update(recount_in_sql())
-    return out
-
-
-def recount_in_sql() -> dict[str, int]:
-    """Recompute, in SQL from the cases, the tables that paths writing cases without the services
-    (the bulk loader, the demo) must recount afterwards: the recurring texts (a key's rows depend on
-    all its cases) and the open cases by deadline day."""
-    return {**recurring.rebuild(), **dues.rebuild()}
-
-
 def mark_overdue(now=None, limit: int = 10000) -> int:
     """Idempotent: flag open cases past their deadline, with their rollup rows, once.
 
@@ -270,8 +164,6 @@ def mark_overdue(now=None, limit: int = 10000) -> int:
     in one ``IN`` PostgreSQL walks the due_at index through every past deadline, closed cases
     included (25 s at 10M cases; per state 0.8 s at 300,000 cases overdue and marked)."""
     from django.utils import timezone
-
-    from zhili.cases.models import Case
 
     now = now or timezone.now()
     n = 0
