@@ -11,6 +11,7 @@ class CasesConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         post_migrate.connect(_seed, sender=self)
+        from . import home  # noqa: F401 - registers the menu entries and home cards
 
 
 def _seed(sender, **kwargs):

@@ -6,3 +6,6 @@ class InsightConfig(AppConfig):
     name = "zhili.insight"
     label = "insight"
     verbose_name = _("Statistics, warnings and analysis")
+
+    def ready(self) -> None:
+        from . import home  # noqa: F401 - registers the menu entries and home cards

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from django.db.models import Count
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from zhili.cases.selectors import UNIT_ROLES
 from zhili.core.policy import can
+from zhili.core.registry import HomeCards, MenuEntry, register_home, register_menu
 
 from . import figures as fg
 
@@ -73,3 +75,33 @@ def _ranking(user, start, end) -> dict:
         "completion_rate": mine[1].figures.completion_rate if mine else None,
         "received": mine[1].figures.received if mine else 0,
     }
+
+
+register_menu(
+    MenuEntry(
+        "insight",
+        _("Analysis and warnings"),
+        "chart",
+        section="insight",
+        order=10,
+        url_name="insight:analysis",
+        url_names=("insight:warnings",),
+        permission="dashboard.view",
+        description=_("Figures with one definition each, early warnings, analysis and the monthly report."),
+    ),
+    MenuEntry(
+        "screen",
+        _("Command big screen"),
+        "monitor",
+        section="insight",
+        order=20,
+        url_name="insight:screen",
+        permission="dashboard.view",
+        description=_(
+            "The big screen of the command hall: the district map, figures and warnings, "
+            "refreshing by themselves."
+        ),
+    ),
+)
+register_home(HomeCards("insight", build=cards, fills=KEYS,
+                        slots=((10, "insight/_home_cards.html", "figures"), (30, "insight/_home_cards.html", "rest"))))

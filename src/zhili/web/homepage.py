@@ -1,6 +1,8 @@
-"""The home page of each role family: facts that exist now, and plain placeholders for the rest.
+"""The home page of each role family: the cards every app registers (:mod:`zhili.core.registry`),
+facts that exist now, and plain placeholders for the rest.
 
-A placeholder says what will appear and when; it never shows a number that is not real.
+A placeholder says what will appear and when; it never shows a number that is not real. An app's
+cards replace the placeholders they fill (``HomeCards.fills``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from zhili.core import selectors
+from zhili.core import registry, selectors
 from zhili.core.models import LEVEL_ORDER, RegionLevel
 from zhili.core.policy import ROLES, can
 
@@ -129,76 +131,20 @@ def admin_links(user) -> list[dict]:
     return links
 
 
-#: placeholders that the case pages have replaced by real cards (cases/_home_cards.html)
-CASE_CARDS = frozenset({"todo", "intake", "due"})
-DUE_LIMIT = 5
-
-
-def case_cards(user, planned_keys: tuple[str, ...]) -> dict | None:
-    """The to-do counts of the user's role (selectors.todo_buckets), the intake link and what runs late.
-
-    ``None`` for roles that do not handle cases; the template shows each part only when asked for.
-    """
-    from zhili.cases import deadlines
-    from zhili.cases import selectors as case_selectors
-    from zhili.cases.workflow import REGISTRARS
-
-    if not (user.is_superuser or user.role in nav.CASE_PAGE_ROLES):
-        return None
-    buckets = case_selectors.todo_buckets(user)
-    counts = case_selectors.todo_counts(user, buckets)
-    todo_url = reverse("cases:todo")
-    tabs = []
-    for name in buckets:
-        n = counts[name]
-        tabs.append(
-            {
-                "key": name,
-                "label": case_selectors.BUCKET_LABELS.get(name, name),
-                "count": n,
-                "css": ("orange" if name == "due_soon" else "red") if n else "grey",
-                "url": f"{todo_url}?bucket={name}",
-            }
-        )
-    late = []
-    if "due" in planned_keys:
-        running = list(buckets["overdue"].order_by("due_at")[:DUE_LIMIT])
-        if len(running) < DUE_LIMIT:
-            running += list(buckets["due_soon"].order_by("due_at")[: DUE_LIMIT - len(running)])
-        for c in running:
-            text, css = deadlines.humanise(deadlines.time_left(c))
-            late.append(
-                {
-                    "number": c.number,
-                    "title": c.title,
-                    "url": reverse("cases:detail", args=[c.number]),
-                    "time_left": text,
-                    "css": {"late": "red", "soon": "orange"}.get(css, "green"),
-                }
-            )
-    return {
-        "todo": "todo" in planned_keys or bool(tabs),
-        "tabs": tabs,
-        "total": sum(t["count"] for t in tabs if t["key"] not in ("due_soon", "overdue")),
-        "url": todo_url,
-        "intake_url": reverse("cases:new") if "intake" in planned_keys and user.role in REGISTRARS else "",
-        "due": "due" in planned_keys,
-        "late": late,
-    }
-
-
 def context(user) -> dict:
     role = ROLES.get(user.role)
     family = role.group if role else ""
     title, planned_keys = FAMILIES.get(family, (_("Home"), ()))
-    cases = case_cards(user, planned_keys)
-    if cases is not None:
-        planned_keys = tuple(k for k in planned_keys if k not in CASE_CARDS)
-    from zhili.insight import home as insight_home
-
-    insight = insight_home.cards(user, planned_keys)
-    # the analysis cards replace their placeholders; one the user may not see goes with its card
-    planned_keys = tuple(k for k in planned_keys if k not in insight_home.KEYS)
+    # each app's cards (core.registry): what they show, under the app's name; cards replace their
+    # placeholders, and a card the user may not see goes with its placeholder
+    apps: dict[str, dict | None] = {}
+    slots = []
+    asked = planned_keys
+    for provider in registry.home_cards():
+        data = apps[provider.app] = provider.build(user, asked)
+        if data is not None:
+            planned_keys = tuple(k for k in planned_keys if k not in provider.fills)
+            slots += [{"order": order, "template": template, "part": part} for order, template, part in provider.slots]
     scope = user.region
     quick = [i for i in nav.visible_items(user) if not i.soon and i.key != "home"]
     return {
@@ -213,6 +159,6 @@ def context(user) -> dict:
         "quick": quick,
         "admin_links": admin_links(user),
         "my_grid": scope if scope.level == "grid" and can(user, "region.view") else None,
-        "cases": cases,
-        "insight": insight,
+        "cards": sorted(slots, key=lambda c: c["order"]),
+        **apps,
     }
