@@ -225,7 +225,7 @@ def html_pages(number: str) -> set[str]:
             match = resolve(path)
         except Resolver404:
             continue
-        if match.func.__module__ == "zhili.cases.views" and match.func.__name__ == view:
+        if match.func.__module__.startswith("zhili.cases.views") and match.func.__name__ == view:
             out.add(name)
     return out
 

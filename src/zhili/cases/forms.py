@@ -217,7 +217,7 @@ def field_label(name: str) -> str:
     return str(label) if label else name
 
 
-def _float(text: str):
+def to_float(text: str):
     text = (text or "").strip()
     if not text:
         return None
@@ -275,7 +275,7 @@ def parse_intake(post, user) -> Intake:
                 break
     if not values["category"]:
         intake.add("category", str(_("Pick a category from the list")))
-    lon, lat = _float(values["lon"]), _float(values["lat"])
+    lon, lat = to_float(values["lon"]), to_float(values["lat"])
     if lon == "bad" or lat == "bad":
         intake.add("lon", str(_("The point is not a number")))
         lon = lat = None

@@ -28,7 +28,7 @@ from . import audit, geo, selectors, validation
 from .errors import Forbidden, Invalid, NotFound
 from .models import LEVEL_ORDER, PREFIX_LENGTH, Region
 from .policy import can
-from .services import _centroid, _require
+from .services import centroid, _require
 
 #: A property the file does not give: keep the stored value (or the default for a new row).
 MISSING = object()
@@ -423,7 +423,7 @@ def _write(actor, rows: list[_Row], existing: dict[str, Region], parents_db: dic
                     code=row.code, name=row.name, level=level, parent_id=parent_id, prefix=row.code[:PREFIX_LENGTH[level]],
                     grid_type=("basic" if row.grid_type is MISSING else row.grid_type) if level == "grid" else "",
                     geometry=row.geometry, population=None if row.population is MISSING else row.population,
-                    **_centroid(row.geom)))
+                    **centroid(row.geom)))
                 continue
             values = {"name": row.name}
             if row.parent_code:  # a root without parent_code keeps whatever parent it has
@@ -433,7 +433,7 @@ def _write(actor, rows: list[_Row], existing: dict[str, Region], parents_db: dic
             if row.population is not MISSING:
                 values["population"] = row.population
             if row.geometry is not None:
-                values.update(geometry=row.geometry, **_centroid(row.geom))
+                values.update(geometry=row.geometry, **centroid(row.geom))
             diff = {k: v for k, v in values.items() if getattr(obj, k) != v}
             if not diff:
                 result.unchanged += 1
@@ -483,7 +483,7 @@ def _common_prefix(codes: list[str]) -> str:
 @transaction.atomic
 def import_geojson(actor, data: dict | bytes | str, *, source: str = "") -> ImportResult:
     """Upsert regions from a GeoJSON FeatureCollection: all or nothing (see the module docstring)."""
-    _require(actor, "region.manage")
+    require(actor, "region.manage")
     rows, errors = _parse_geojson(data)
     return _import(actor, rows, errors, "geojson", source)
 
@@ -491,14 +491,14 @@ def import_geojson(actor, data: dict | bytes | str, *, source: str = "") -> Impo
 @transaction.atomic
 def import_excel(actor, data: bytes, *, source: str = "") -> ImportResult:
     """Upsert regions from the Excel region table (boundaries untouched): all or nothing."""
-    _require(actor, "region.manage")
+    require(actor, "region.manage")
     rows, errors = _parse_excel(data)
     return _import(actor, rows, errors, "xlsx", source)
 
 
 def import_file(actor, filename: str, data: bytes) -> ImportResult:
     """Import a .geojson/.json (boundaries) or .xlsx (region table) file, chosen by its extension."""
-    _require(actor, "region.manage")
+    require(actor, "region.manage")
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if len(data) > MAX_UPLOAD:
         raise Invalid("file", f"文件太大（上限 {MAX_UPLOAD // 2**20} MB）", f"the file is too large (limit {MAX_UPLOAD // 2**20} MB)")

@@ -18,7 +18,7 @@ from .models import ApiToken, CalendarOverride, CodeItem, Organisation, Region, 
 from .policy import ROLES, can
 
 
-def _require(actor, permission: str) -> None:
+def require(actor, permission: str) -> None:
     if actor is not None and (getattr(actor, "is_superuser", False) or can(actor, permission)):
         return
     raise Forbidden()
@@ -32,7 +32,7 @@ def _in_scope(actor, code: str) -> bool:
 def save_region(actor, *, code: str, name: str, level: str, parent_code: str | None = None,
                 grid_type: str = "", geometry: dict | None = None, population: int | None = None) -> Region:
     """Create or update one region after checking its code, parent and boundary."""
-    _require(actor, "region.manage")
+    require(actor, "region.manage")
     if not (name or "").strip():
         raise Invalid("name", "名称不能为空", "name is required")
     parent = Region.objects.filter(code=parent_code).first() if parent_code else None
@@ -61,13 +61,13 @@ def save_region(actor, *, code: str, name: str, level: str, parent_code: str | N
         code=code,
         defaults=dict(name=name.strip(), level=level, parent=parent, grid_type=grid_type if level == "grid" else "",
                       geometry=geometry if geometry is not None else (Region.objects.filter(code=code).values_list("geometry", flat=True).first()),
-                      population=population, **_centroid(geom)),
+                      population=population, **centroid(geom)),
     )
     audit.record(actor, "region.create" if created else "region.update", obj, details={"code": code, "name": name})
     return obj
 
 
-def _centroid(geom) -> dict:
+def centroid(geom) -> dict:
     if geom is None:
         return {}
     c = geom.representative_point()
@@ -82,7 +82,7 @@ def _centroid(geom) -> dict:
 def create_staff(actor, *, username: str, role: str, region_code: str, display_name: str = "",
                  organisation: Organisation | None = None, phone: str = "", password: str | None = None) -> tuple[User, str]:
     """Create a staff account inside the actor's scope. Returns the account and its initial password."""
-    _require(actor, "user.manage")
+    require(actor, "user.manage")
     if role not in ROLES:
         raise Invalid("role", f"角色“{role}”不存在", f"unknown role {role!r}")
     if not username or User.objects.filter(username=username).exists():
@@ -101,7 +101,7 @@ def create_staff(actor, *, username: str, role: str, region_code: str, display_n
 
 @transaction.atomic
 def set_calendar_override(actor, *, date: dt.date, is_workday: bool, name: str = "", source: str = "") -> CalendarOverride:
-    _require(actor, "calendar.manage")
+    require(actor, "calendar.manage")
     obj, created = CalendarOverride.objects.update_or_create(
         date=date, defaults={"is_workday": is_workday, "name": name, "source": source})
     audit.record(actor, "calendar.override", obj, details={"date": str(date), "is_workday": is_workday, "name": name})
@@ -124,7 +124,7 @@ def reset_otp(actor, user: User) -> int:
     devices are deleted, so the next login enrols a new one. Returns how many were deleted."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    _require(actor, "user.manage")
+    require(actor, "user.manage")
     if not _in_scope(actor, user.region.code if user.region_id else ""):
         raise Forbidden()
     n, _detail = TOTPDevice.objects.filter(user=user).delete()
@@ -147,7 +147,7 @@ def check_people(actor, people: list[dict], *, field=lambda i, f: f"{i}.{f}") ->
     """Refuse what :func:`resolve_residents` would refuse (the permission, every bad phone number and
     ID number at once) without touching the database; the normalised phone numbers."""
     if actor is not None:
-        _require(actor, "resident.manage")
+        require(actor, "resident.manage")
     errors, norms = [], []
     for i, p in enumerate(people):
         norm = crypto.normalise(p.get("phone", ""))
@@ -286,7 +286,7 @@ def user_for_token(raw: str) -> User | None:
 @transaction.atomic
 def save_code_item(actor, *, type: str, code: str, label: str, label_en: str = "", parent_code: str | None = None,
                    source: str = "", order: int = 0) -> CodeItem:
-    _require(actor, "code.manage")
+    require(actor, "code.manage")
     parent = None
     if parent_code:
         parent = CodeItem.objects.filter(type=type, code=parent_code).first()
