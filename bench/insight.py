@@ -324,7 +324,7 @@ def rollup_counterparts(f, streets) -> dict:
     from zhili.insight import views
 
     def cats():
-        ids = {code: pk for pk, (code, _l, _p) in fg._categories().items()}
+        ids = {code: pk for pk, (code, _l, _p) in fg.categories().items()}
         return {(ids[r.key],): r.figures.counters for r in fg.by_category(f, "leaf")}
 
     return {

@@ -77,8 +77,8 @@ def quick_periods(today: dt.date) -> list[tuple[str, str, dt.date, dt.date]]:
     q = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
     last_end = month - dt.timedelta(days=1)
     return [
-        ("month", "本月", month, fg._month_end(month)),
-        ("quarter", "本季度", q, fg._month_end(fg._add_months(q, 2))),
+        ("month", "本月", month, fg.month_end(month)),
+        ("quarter", "本季度", q, fg.month_end(fg.add_months(q, 2))),
         ("year", "本年", today.replace(month=1, day=1), today.replace(month=12, day=31)),
         ("last_month", "上月", last_end.replace(day=1), last_end),
     ]

@@ -625,7 +625,7 @@ class _Context:
 
     def categories(self) -> dict:
         if self._cats is None:
-            self._cats = fig._categories()
+            self._cats = fig.categories()
         return self._cats
 
     def _load_users(self) -> tuple[dict, dict]:
