@@ -450,7 +450,7 @@ def timed_sweep(now: dt.datetime) -> dict:
     from zhili.insight import warnings as wn
 
     per_rule: dict[str, float] = defaultdict(float)
-    orig_kinds, orig_raise = dict(wn.KINDS), wn._raise
+    orig_kinds, orig_raise = dict(wn.KINDS), wn.engine.raise_warnings
 
     def wrap(fn):
         def inner(rule, now_, ctx):
@@ -469,14 +469,14 @@ def timed_sweep(now: dt.datetime) -> dict:
             per_rule["(raising warnings)"] += time.perf_counter() - t
 
     wn.KINDS.update({k: wrap(v) for k, v in orig_kinds.items()})
-    wn._raise = raising
+    wn.engine.raise_warnings = raising
     try:
         t = time.perf_counter()
         raised = wn.sweep(now=now)
         seconds = time.perf_counter() - t
     finally:
         wn.KINDS.update(orig_kinds)
-        wn._raise = orig_raise
+        wn.engine.raise_warnings = orig_raise
     t = time.perf_counter()
     marked = rollups.mark_overdue(now=now)
     return {"seconds": round(seconds, 3), "raised": sum(v for k, v in raised.items() if k != "closed"),
