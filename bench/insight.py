@@ -229,7 +229,7 @@ def bench_screen(leader, n: int) -> dict:
     from zhili.insight import views
     from zhili.insight import warnings as wn
 
-    today = views._today()
+    today = views.today()
     month = fg.Filter(leader, start=today.replace(day=1), end=today)
     regions = views.map_regions(leader)
     parts = {
