@@ -229,7 +229,7 @@ def bench_screen(leader, n: int) -> dict:
     from zhili.insight import views
     from zhili.insight import warnings as wn
 
-    today = views._today()
+    today = views.today()
     month = fg.Filter(leader, start=today.replace(day=1), end=today)
     regions = views.map_regions(leader)
     parts = {
@@ -324,7 +324,7 @@ def rollup_counterparts(f, streets) -> dict:
     from zhili.insight import views
 
     def cats():
-        ids = {code: pk for pk, (code, _l, _p) in fg._categories().items()}
+        ids = {code: pk for pk, (code, _l, _p) in fg.categories().items()}
         return {(ids[r.key],): r.figures.counters for r in fg.by_category(f, "leaf")}
 
     return {
@@ -450,7 +450,7 @@ def timed_sweep(now: dt.datetime) -> dict:
     from zhili.insight import warnings as wn
 
     per_rule: dict[str, float] = defaultdict(float)
-    orig_kinds, orig_raise = dict(wn.KINDS), wn._raise
+    orig_kinds, orig_raise = dict(wn.KINDS), wn.engine.raise_warnings
 
     def wrap(fn):
         def inner(rule, now_, ctx):
@@ -469,14 +469,14 @@ def timed_sweep(now: dt.datetime) -> dict:
             per_rule["(raising warnings)"] += time.perf_counter() - t
 
     wn.KINDS.update({k: wrap(v) for k, v in orig_kinds.items()})
-    wn._raise = raising
+    wn.engine.raise_warnings = raising
     try:
         t = time.perf_counter()
         raised = wn.sweep(now=now)
         seconds = time.perf_counter() - t
     finally:
         wn.KINDS.update(orig_kinds)
-        wn._raise = orig_raise
+        wn.engine.raise_warnings = orig_raise
     t = time.perf_counter()
     marked = rollups.mark_overdue(now=now)
     return {"seconds": round(seconds, 3), "raised": sum(v for k, v in raised.items() if k != "closed"),

@@ -121,7 +121,7 @@ def screen_data(staff, hall, categories, district):
     from zhili.insight import figures as fg
 
     leader, day = staff["leader"], now.date()
-    month_end = fg._month_end(start.date())
+    month_end = fg.month_end(start.date())
     return {
         "cases": made,
         "start": start.date(),

@@ -278,19 +278,19 @@ def _answers(f: fg.Filter) -> dict:
 def test_months_from_the_monthly_table_equal_days_from_the_daily_table(months, staff, monkeypatch):
     """The split answer (whole months from MonthlyStreetRollup, edge days from DailyStreetRollup) is
     exactly the single-table answer, for aligned, unaligned, one-day, empty and open-ended periods."""
-    monkeypatch.setattr(fg, "_today", lambda: TODAY)
+    monkeypatch.setattr(fg.filters, "today", lambda: TODAY)
     seen_received = set()
     for start, end in RANGES:
         for extra in ({}, {"region": "370705002000"}, {"category": "T"}, {"channel": "window"}):
             f = fg.Filter(staff["admin"], start=start, end=end, **extra)
-            monkeypatch.setattr(fg, "SPLIT_MONTHS", True)
+            monkeypatch.setattr(fg.filters, "SPLIT_MONTHS", True)
             split = _answers(f)
-            monkeypatch.setattr(fg, "SPLIT_MONTHS", False)
+            monkeypatch.setattr(fg.filters, "SPLIT_MONTHS", False)
             single = _answers(f)
             assert split == single, (start, end, extra)
             seen_received.add(split["sums"]["received"])
     assert len(seen_received) > 4  # the ranges do tell the cases apart
-    monkeypatch.setattr(fg, "SPLIT_MONTHS", True)
+    monkeypatch.setattr(fg.filters, "SPLIT_MONTHS", True)
     year = fg.Filter(staff["admin"], start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
     assert fg.sums(year)["received"] == 8  # ten registered: one in 2025, one rejected
     heat = fg.by_street_category(year)
@@ -310,7 +310,7 @@ def test_a_year_reads_only_the_monthly_table(months, staff, monkeypatch):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    monkeypatch.setattr(fg, "_today", lambda: TODAY)
+    monkeypatch.setattr(fg.filters, "today", lambda: TODAY)
     year = fg.Filter(staff["admin"], start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
     to_date = fg.Filter(staff["admin"], start=dt.date(2026, 1, 1), end=TODAY)
     fg.sums(year)  # the scope's region lookup and the like, once

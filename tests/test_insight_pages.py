@@ -256,7 +256,7 @@ def test_home_page_shows_this_months_figures_and_the_open_warnings(client, staff
     Warning.objects.create(rule=red.rule, level="yellow", key="handled-one", title="已处理的预警", reason="已处理",
                            region_code=now_cases[0].region_code, state="handled")
     WarningRule.objects.filter(code="handle-overdue").update(recipients=["leader", "centre_admin", "street_staff"])
-    today = fg._today()
+    today = fg.filters.today()
     figs = fg.figures(fg.Filter(staff["leader"], start=today.replace(day=1), end=today))
     assert figs.received == 2
 

@@ -486,7 +486,7 @@ def _create_regions(layouts: list[RegionSpec], scale: str) -> dict:
     from shapely.ops import unary_union
 
     from .models import PREFIX_LENGTH, Region
-    from .services import _centroid
+    from .services import centroid as _centroid
 
     city_geom = None
     if scale == "city":

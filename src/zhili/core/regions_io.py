@@ -28,7 +28,7 @@ from . import audit, geo, selectors, validation
 from .errors import Forbidden, Invalid, NotFound
 from .models import LEVEL_ORDER, PREFIX_LENGTH, Region
 from .policy import can
-from .services import centroid, _require
+from .services import centroid, require
 
 #: A property the file does not give: keep the stored value (or the default for a new row).
 MISSING = object()

@@ -26,7 +26,7 @@ def _dashboard(user) -> bool:
 
 def cards(user, keys: tuple[str, ...]) -> dict:
     """What each asked-for card shows; a card the user may not see is left out (its placeholder too)."""
-    today = fg._today()
+    today = fg.filters.today()
     start = today.replace(day=1)
     out: dict = {}
     if "figures" in keys and _dashboard(user):
