@@ -11,12 +11,12 @@ from django.db import connection, transaction
 from django.db.models import Count, F
 
 from zhili.cases import rollups, selectors, services
-from zhili.cases.bulk import ROLLUP_TABLES, _secondary_indexes, _Sql, bulk_load, rebuild_rollups
 from zhili.cases.models import Case, CaseCounter, CaseEvent, CaseParty
 from zhili.cases.rollups import DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup, MonthlyStreetRollup
 from zhili.core import crypto
 from zhili.core.calendar import SHANGHAI
 from zhili.core.models import Resident
+from zhili.demo.bulk.load import ROLLUP_TABLES, _secondary_indexes, _Sql, bulk_load, rebuild_rollups
 
 END = dt.datetime(2026, 11, 26, 15, 30, tzinfo=SHANGHAI)
 pytestmark = pytest.mark.django_db

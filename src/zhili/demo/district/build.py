@@ -428,8 +428,8 @@ def build_demo(scale: str = "district", seed: int = 2026, stdout=None) -> dict:
     eleven districts of Weifang (regions and one grid worker per grid; about 5,000 grids).
     The accounts' passwords are random (:mod:`secrets`) and returned only here.
     """
-    from . import codes_seed, geo
-    from .models import CodeItem, Region, User
+    from zhili.core import codes_seed, geo
+    from zhili.core.models import CodeItem, Region, User
 
     if scale not in ("district", "city"):
         raise DemoError(f"unknown scale {scale!r}: use 'district' or 'city'")
@@ -485,8 +485,8 @@ def _create_regions(layouts: list[RegionSpec], scale: str) -> dict:
     from shapely.geometry import shape
     from shapely.ops import unary_union
 
-    from .models import PREFIX_LENGTH, Region
-    from .services import _centroid
+    from zhili.core.models import PREFIX_LENGTH, Region
+    from zhili.core.services import _centroid
 
     city_geom = None
     if scale == "city":
@@ -538,7 +538,7 @@ def _round_geojson(gj: dict) -> dict:
 
 
 def _org(code, name, org_type, region, *, name_en="", parent=None, stationed=False, address="", phone="", order=0):
-    from .models import Organisation
+    from zhili.core.models import Organisation
 
     return Organisation(code=code, name=name, name_en=name_en, org_type=org_type, region=region,
                         region_code=region.code, parent=parent, stationed=stationed, address=address,
@@ -546,7 +546,7 @@ def _org(code, name, org_type, region, *, name_en="", parent=None, stationed=Fal
 
 
 def _create_organisations(regions: dict, seed: int) -> dict:
-    from .models import Organisation
+    from zhili.core.models import Organisation
 
     rng = random.Random(f"{seed}/organisations")
     district = regions[f"{KUIWEN}000000"]
@@ -665,8 +665,8 @@ def _random_point_in(geom, rng: random.Random) -> tuple[float, float]:
 def _create_compounds(regions: dict, orgs: dict, seed: int) -> int:
     from shapely.geometry import shape
 
-    from .geo import GridIndex
-    from .models import Compound
+    from zhili.core.geo import GridIndex
+    from zhili.core.models import Compound
 
     rng = random.Random(f"{seed}/compounds")
     comms = sorted((r for r in regions.values() if r.level == "community" and r.code.startswith(KUIWEN)), key=lambda r: r.code)
@@ -736,8 +736,8 @@ def _password() -> str:
 
 
 def _create_people(regions: dict, orgs: dict, seed: int) -> dict:
-    from .models import GridTeamMember, User
-    from .policy import PERMISSIONS
+    from zhili.core.models import GridTeamMember, User
+    from zhili.core.policy import PERMISSIONS
 
     rng = random.Random(f"{seed}/people")
     admin_roles = PERMISSIONS["admin.enter"]
@@ -851,7 +851,7 @@ def _create_people(regions: dict, orgs: dict, seed: int) -> dict:
 
 
 def _account_row(u, password: str) -> dict:
-    from .policy import ROLES
+    from zhili.core.policy import ROLES
 
     return {"username": u.username, "role": u.role, "role_label": str(ROLES[u.role].label),
             "scope": u.region.code, "scope_name": u.region.name,
@@ -860,7 +860,7 @@ def _account_row(u, password: str) -> dict:
 
 def reset_demo_passwords() -> list[dict]:
     """Give every demo account that exists a new random password; return the accounts."""
-    from .models import User
+    from zhili.core.models import User
 
     out = []
     with transaction.atomic():

@@ -57,6 +57,8 @@ from collections import defaultdict
 from django.db import connection, transaction
 from django.utils import timezone
 
+from zhili.cases import deadlines, keys
+from zhili.cases.models import Case, CaseCounter, CaseEvent, CaseParty, DeadlinePolicy
 from zhili.cases.rollups import (
     COUNTERS,
     DailyStreetRollup,
@@ -69,9 +71,6 @@ from zhili.cases.rollups import (
 from zhili.core import crypto
 from zhili.core.calendar import SHANGHAI, is_workday
 from zhili.core.models import CodeItem, Organisation, Region, Resident, User
-
-from . import deadlines, keys
-from .models import Case, CaseCounter, CaseEvent, CaseParty, DeadlinePolicy
 
 DAYS = 365
 TEMPLATES_PER_STREET = 512
@@ -276,8 +275,9 @@ def _points(rng: random.Random, district_prefix: str) -> list[tuple]:
 
 def _templates(rng: random.Random, n_streets: int) -> list[tuple]:
     """Case templates per street: category, type, channel, tier, urgency, texts, lead unit, deadlines."""
-    from .demo import CHANNELS, DETAILS, LEAD_BY_ROOT, ROOT_WEIGHTS, SUBJECTS, TYPES_BY_ROOT, _pick
-    from .services import tokens
+    from zhili.cases.services import tokens
+
+    from ..cases import CHANNELS, DETAILS, LEAD_BY_ROOT, ROOT_WEIGHTS, SUBJECTS, TYPES_BY_ROOT, pick
 
     cats = list(CodeItem.objects.filter(type="case_category", active=True).values_list("id", "code", "parent_id"))
     if not cats:
@@ -306,15 +306,15 @@ def _templates(rng: random.Random, n_streets: int) -> list[tuple]:
     for s in range(n_streets):
         mix = [(r, ROOT_WEIGHTS.get(r, 5) * rng.uniform(0.6, 1.6)) for r in roots]
         for k in range(TEMPLATES_PER_STREET):
-            root = _pick(rng, mix)
+            root = pick(rng, mix)
             cat = rng.choice(leaves[root])
-            case_type = _pick(rng, TYPES_BY_ROOT.get(root, TYPES_BY_ROOT["other"]))
-            channel = "petition" if case_type == "petition" else _pick(rng, CHANNELS)
+            case_type = pick(rng, TYPES_BY_ROOT.get(root, TYPES_BY_ROOT["other"]))
+            channel = "petition" if case_type == "petition" else pick(rng, CHANNELS)
             if channel == "petition" and case_type != "petition":
                 channel = "window"
-            tier = _pick(rng, [("simple", 68), ("complex", 27), ("major", 5)] if root in ("dispute", "labour")
+            tier = pick(rng, [("simple", 68), ("complex", 27), ("major", 5)] if root in ("dispute", "labour")
                          else [("simple", 78), ("complex", 21), ("major", 1)])
-            urgency = _pick(rng, [("normal", 88), ("urgent", 9), ("emergency", 3)])
+            urgency = pick(rng, [("normal", 88), ("urgent", 9), ("emergency", 3)])
             lead = rng.choice(LEAD_BY_ROOT.get(root, ["street"]))
             lead_kind = {"street": 1, "community": 2}.get(lead, 0)
             dept = depts.get(lead) or rng.choice(list(depts.values()) or [any_org])
@@ -342,7 +342,7 @@ PHONE_HEADS = ["138", "139", "135", "136", "150", "151", "158", "186", "187", "1
 
 def _residents(cur, sql: _Sql, rng: random.Random, count: int, grid_codes: list[str], end: dt.datetime, stdout) -> int:
     """Create ``count`` residents (encrypted phone, blind index) and list them in bulk_res (idx, id, phone_index)."""
-    from .demo import GIVEN, SURNAMES
+    from ..cases import GIVEN, SURNAMES
 
     taken = set(Resident.objects.exclude(phone_index="").values_list("phone_index", flat=True))
     res_t = Resident._meta.db_table
@@ -954,7 +954,7 @@ def bulk_load(n: int, seed: int = 1, end: dt.datetime | None = None, chunk: int 
     """
     from django.conf import settings
 
-    from .services import case_prefix
+    from zhili.cases.services import case_prefix
 
     if n < 1:
         raise ValueError("n must be at least 1")
@@ -964,7 +964,7 @@ def bulk_load(n: int, seed: int = 1, end: dt.datetime | None = None, chunk: int 
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
     if not Region.objects.exists():
-        from zhili.core.demo import build_demo
+        from ..district import build_demo
 
         _say(stdout, "empty database: building the demo district first")
         t = time.perf_counter()

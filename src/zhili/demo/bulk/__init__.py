@@ -1,0 +1,5 @@
+"""The bulk loader: millions of synthetic cases straight into the database, for benchmarks."""
+
+from .load import ROLLUP_TABLES, bulk_load, rebuild_rollups
+
+__all__ = ["ROLLUP_TABLES", "bulk_load", "rebuild_rollups"]
