@@ -70,6 +70,7 @@ from zhili.cases.rollups import (
 )
 from zhili.core import crypto
 from zhili.core.calendar import SHANGHAI, is_workday
+from zhili.core.dialect import US, Dialect
 from zhili.core.models import CodeItem, Organisation, Region, Resident, User
 
 DAYS = 365
@@ -80,7 +81,6 @@ POINTS_PER_GRID = 256
 BUILDINGS_PER_GRID = 16
 DAY_S = 86400
 OFFSET_S = 8 * 3600  # Asia/Shanghai: UTC+8 all year since 1991
-US = 1_000_000
 DONE = ("closed", "archived")
 TEMP_TABLES = ("bulk_tod", "bulk_grid", "bulk_pt", "bulk_tpl", "bulk_res", "bulk_cal", "bulk_wd", "bulk_contrib")
 
@@ -92,57 +92,6 @@ def _say(stdout, msg: str) -> None:
     if stdout is not None:
         stdout.write(msg + "\n")
         stdout.flush()
-
-
-class _Sql:
-    """The few places where PostgreSQL and SQLite differ."""
-
-    def __init__(self, vendor: str):
-        if vendor not in ("postgresql", "sqlite"):
-            raise RuntimeError(f"bulk_load supports PostgreSQL and SQLite, not {vendor}")
-        self.pg = vendor == "postgresql"
-        self.fence = "OFFSET 0" if self.pg else "LIMIT -1 OFFSET 0"  # keeps a subquery from being inlined
-
-    def series(self, lo: int, hi: int) -> str:
-        if self.pg:
-            return f"WITH g(i) AS (SELECT generate_series({lo}::bigint, {hi}::bigint))"
-        return f"WITH RECURSIVE g(i) AS (SELECT {lo} UNION ALL SELECT i + 1 FROM g WHERE i < {hi})"
-
-    def ts(self, expr: str) -> str:
-        return f"to_timestamp({expr})" if self.pg else f"datetime({expr}, 'unixepoch')"
-
-    def greatest(self, a: str, b: str) -> str:
-        """The larger of the two, NULL if either is (SQLite's max(); PostgreSQL's GREATEST ignores NULLs)."""
-        return f"(CASE WHEN ({a}) IS NULL OR ({b}) IS NULL THEN NULL ELSE GREATEST({a}, {b}) END)" if self.pg \
-            else f"max({a}, {b})"
-
-    def json(self, expr: str) -> str:
-        return f"CAST({expr} AS jsonb)" if self.pg else expr
-
-    def epoch_us(self, col: str) -> str:
-        if self.pg:
-            return f"CAST(EXTRACT(EPOCH FROM {col}) * {US} AS bigint)"
-        # Django keeps 'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC) in SQLite
-        return f"(CAST(strftime('%s', {col}) AS INTEGER) * {US} + CAST(substr({col} || '.000000', 21, 6) AS INTEGER))"
-
-    def local_day(self, col: str) -> str:
-        return f"CAST(({col} AT TIME ZONE 'Asia/Shanghai') AS date)" if self.pg else f"date({col}, '+8 hours')"
-
-    def root_code(self, col: str) -> str:
-        """The first code of a '/'-joined category path."""
-        if self.pg:
-            return f"split_part({col}, '/', 1)"
-        return f"CASE WHEN instr({col}, '/') > 0 THEN substr({col}, 1, instr({col}, '/') - 1) ELSE {col} END"
-
-    def local_month(self, col: str) -> str:
-        if self.pg:
-            return f"CAST(date_trunc('month', {col} AT TIME ZONE 'Asia/Shanghai') AS date)"
-        return f"strftime('%Y-%m-01', {col}, '+8 hours')"
-
-    def seq_text(self, expr: str) -> str:
-        if self.pg:
-            return f"(CASE WHEN {expr} < 1000000 THEN lpad(CAST({expr} AS text), 6, '0') ELSE CAST({expr} AS text) END)"
-        return f"printf('%06d', {expr})"
 
 
 class _Hash:
@@ -169,7 +118,7 @@ def _day_number(d: dt.date) -> int:
 
 # ---------------------------------------------------------------- lookup tables
 
-def _create_temp_tables(cur, sql: _Sql) -> None:
+def _create_temp_tables(cur, sql: Dialect) -> None:
     _drop_temp_tables(cur)
     txt = "text"
     cur.execute("CREATE TEMP TABLE bulk_tod (slot integer PRIMARY KEY, start integer NOT NULL, width integer NOT NULL)")
@@ -193,7 +142,7 @@ def _drop_temp_tables(cur) -> None:
         cur.execute(f"DROP TABLE IF EXISTS {t}")
 
 
-def _fill(cur, sql: _Sql, table: str, cols: tuple[str, ...], rows: list[tuple], analyze: bool = True) -> None:
+def _fill(cur, sql: Dialect, table: str, cols: tuple[str, ...], rows: list[tuple], analyze: bool = True) -> None:
     if not rows:
         return
     if sql.pg:
@@ -340,7 +289,7 @@ def _templates(rng: random.Random, n_streets: int) -> list[tuple]:
 PHONE_HEADS = ["138", "139", "135", "136", "150", "151", "158", "186", "187", "133", "132", "155", "177", "188"]
 
 
-def _residents(cur, sql: _Sql, rng: random.Random, count: int, grid_codes: list[str], end: dt.datetime, stdout) -> int:
+def _residents(cur, sql: Dialect, rng: random.Random, count: int, grid_codes: list[str], end: dt.datetime, stdout) -> int:
     """Create ``count`` residents (encrypted phone, blind index) and list them in bulk_res (idx, id, phone_index)."""
     from ..cases import GIVEN, SURNAMES
 
@@ -397,7 +346,7 @@ def _calendar(first: dt.date, last: dt.date) -> tuple[list[tuple], list[tuple]]:
 OPEN_STOPS = ((2, "s.t1"), (6, "s.d"), (20, "s.sg"), (80, "s.rs"), (88, "s.ck"), (100, "s.cl"))
 
 
-def _case_insert(sql: _Sql, h: _Hash, *, lo: int, hi: int, n: int, start: int, end: int, n_grids: int,
+def _case_insert(sql: Dialect, h: _Hash, *, lo: int, hi: int, n: int, start: int, end: int, n_grids: int,
                  n_res: int, clerk_id: int | None, prefix: str, year: int, seq_base: int, days: int = DAYS,
                  open_ppm: int = 0) -> str:
     """INSERT … SELECT of rows lo..hi (1-based within the load, all registered in ``year``) from the series ``g``.
@@ -560,7 +509,7 @@ def _check_columns(model, cols: dict) -> None:
                            f"unknown {sorted(have - want)}")
 
 
-def _timeline_inserts(sql: _Sql, source: str, where: str) -> list[str]:
+def _timeline_inserts(sql: Dialect, source: str, where: str) -> list[str]:
     """One party, the register event and the event of the last transition of the cases ``source c`` ``where``."""
     ev_t, party_t = CaseEvent._meta.db_table, CaseParty._meta.db_table
     channel_json = """'{"channel": "' || c.channel || '"}'"""
@@ -607,7 +556,7 @@ def _timeline_inserts(sql: _Sql, source: str, where: str) -> list[str]:
 
 # ---------------------------------------------------------------- rollups in SQL
 
-def _rollup_sql(sql: _Sql, where: str, source: str | None = None) -> list[str]:
+def _rollup_sql(sql: Dialect, where: str, source: str | None = None) -> list[str]:
     """The contribution of each case of ``source c`` ``where`` into bulk_contrib, then one upsert per rollup table."""
     source = source or Case._meta.db_table
     done = "c.state IN ('closed', 'archived')"
@@ -679,7 +628,7 @@ ROLLUP_TABLES = (DailyStreetRollup, MonthlyStreetRollup, DailyUnitRollup, Monthl
                  MonthlyCellRollup)
 
 
-def _create_contrib(cur, sql: _Sql) -> None:
+def _create_contrib(cur, sql: Dialect) -> None:
     day = "date" if sql.pg else "text"
     cur.execute("DROP TABLE IF EXISTS bulk_contrib")
     cur.execute(f"CREATE TEMP TABLE bulk_contrib (state text, day {day}, month {day}, street_code text, "
@@ -687,7 +636,7 @@ def _create_contrib(cur, sql: _Sql) -> None:
                 + ", ".join(f"{k} bigint" for k in COUNTERS) + ")")
 
 
-def _fill_calendar(cur, sql: _Sql, first: dt.date, last: dt.date) -> None:
+def _fill_calendar(cur, sql: Dialect, first: dt.date, last: dt.date) -> None:
     cur.execute("DELETE FROM bulk_cal")
     cur.execute("DELETE FROM bulk_wd")
     cal, wd = _calendar(first, last)
@@ -699,7 +648,7 @@ def rebuild_rollups(stdout=None) -> dict[str, int]:
     """Recompute every rollup row from the cases in SQL (same result as :func:`rollups.rebuild`)."""
     from django.db.models import Max, Min
 
-    sql = _Sql(connection.vendor)
+    sql = Dialect(connection.vendor)
     t0 = time.perf_counter()
     span = Case.objects.aggregate(a=Min("created_at"), b=Max("created_at"), r=Max("resolved_at"), d=Min("dispatched_at"))
     with transaction.atomic(), connection.cursor() as cur:
@@ -727,7 +676,7 @@ def rebuild_rollups(stdout=None) -> dict[str, int]:
 
 # ---------------------------------------------------------------- secondary indexes
 
-def _secondary_indexes(cur, sql: _Sql, table: str) -> list[tuple[str, str]]:
+def secondary_indexes(cur, sql: Dialect, table: str) -> list[tuple[str, str]]:
     """(name, CREATE statement) of the table's indexes that back no key or unique constraint."""
     if sql.pg:
         cur.execute("""SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
@@ -745,7 +694,7 @@ def _drop_indexes(cur, indexes: list[tuple[str, str]]) -> None:
         cur.execute(f'DROP INDEX IF EXISTS "{name}"')
 
 
-def _create_indexes(cur, sql: _Sql, indexes: list[tuple[str, str]], stdout) -> None:
+def _create_indexes(cur, sql: Dialect, indexes: list[tuple[str, str]], stdout) -> None:
     """Create the indexes again: on PostgreSQL outside a transaction, two at a time on two connections."""
 
     def build(c, name: str, ddl: str) -> None:
@@ -792,7 +741,7 @@ def _create_indexes(cur, sql: _Sql, indexes: list[tuple[str, str]], stdout) -> N
         raise errors[0]
 
 
-def _may_skip_triggers(cur, sql: _Sql) -> bool:
+def _may_skip_triggers(cur, sql: Dialect) -> bool:
     """PostgreSQL: a superuser may load with triggers off (the foreign keys are right by construction)."""
     if not sql.pg:
         return False
@@ -812,7 +761,7 @@ class _Load:
     def __init__(self, **kw):
         self.__dict__.update(kw)
 
-    def prepare(self, cur, sql: _Sql, with_residents: bool = True) -> None:
+    def prepare(self, cur, sql: Dialect, with_residents: bool = True) -> None:
         """Create and fill this connection's temp tables."""
         _create_temp_tables(cur, sql)
         _create_contrib(cur, sql)
@@ -827,7 +776,7 @@ class _Load:
         _fill(cur, sql, "bulk_cal", ("day", "w", "cum"), self.cal)
         _fill(cur, sql, "bulk_wd", ("ord", "day"), self.wd)
 
-    def piece(self, cur, sql: _Sql, year: int, lo: int, hi: int, seq_base: int) -> dict:
+    def piece(self, cur, sql: Dialect, year: int, lo: int, hi: int, seq_base: int) -> dict:
         """Rows lo..hi in one transaction: cases, parties, timeline, rollups. Returns counts and seconds."""
         insert = _case_insert(sql, self.h, lo=lo, hi=hi, n=self.n, start=self.start, end=self.E, n_grids=len(self.grids),
                               n_res=self.n_res, clerk_id=self.clerk, prefix=self.prefix, year=year, seq_base=seq_base,
@@ -960,7 +909,7 @@ def bulk_load(n: int, seed: int = 1, end: dt.datetime | None = None, chunk: int 
         raise ValueError("n must be at least 1")
     if not 1 <= days <= DAYS * 10 or not 0.0 <= open_share <= 1.0:
         raise ValueError("days must be 1..3650 and open_share 0..1")
-    sql = _Sql(connection.vendor)
+    sql = Dialect(connection.vendor)
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
     if not Region.objects.exists():
@@ -1017,7 +966,7 @@ def bulk_load(n: int, seed: int = 1, end: dt.datetime | None = None, chunk: int 
         load.no_triggers = _may_skip_triggers(cur, sql)
         if defer_indexes:
             for model in (Case, CaseEvent, CaseParty):
-                deferred += _secondary_indexes(cur, sql, model._meta.db_table)
+                deferred += secondary_indexes(cur, sql, model._meta.db_table)
             _say(stdout, f"  dropping {len(deferred)} secondary indexes for the load (created again at the end)")
             with transaction.atomic():
                 _drop_indexes(cur, deferred)
@@ -1085,7 +1034,7 @@ def bulk_load(n: int, seed: int = 1, end: dt.datetime | None = None, chunk: int 
     return out
 
 
-def _run_parallel(load: _Load, sql: _Sql, pieces: list, workers: int, done) -> None:
+def _run_parallel(load: _Load, sql: Dialect, pieces: list, workers: int, done) -> None:
     """Chunks on ``workers`` connections of their own (PostgreSQL), each with its own temp tables."""
     import queue
 
