@@ -28,7 +28,7 @@ from . import audit, geo, selectors, validation
 from .errors import Forbidden, Invalid, NotFound
 from .models import LEVEL_ORDER, PREFIX_LENGTH, Region
 from .policy import can
-from .services import _centroid, _require
+from .services import _require, centroid
 
 #: A property the file does not give: keep the stored value (or the default for a new row).
 MISSING = object()
@@ -423,7 +423,7 @@ def _write(actor, rows: list[_Row], existing: dict[str, Region], parents_db: dic
                     code=row.code, name=row.name, level=level, parent_id=parent_id, prefix=row.code[:PREFIX_LENGTH[level]],
                     grid_type=("basic" if row.grid_type is MISSING else row.grid_type) if level == "grid" else "",
                     geometry=row.geometry, population=None if row.population is MISSING else row.population,
-                    **_centroid(row.geom)))
+                    **centroid(row.geom)))
                 continue
             values = {"name": row.name}
             if row.parent_code:  # a root without parent_code keeps whatever parent it has
@@ -433,7 +433,7 @@ def _write(actor, rows: list[_Row], existing: dict[str, Region], parents_db: dic
             if row.population is not MISSING:
                 values["population"] = row.population
             if row.geometry is not None:
-                values.update(geometry=row.geometry, **_centroid(row.geom))
+                values.update(geometry=row.geometry, **centroid(row.geom))
             diff = {k: v for k, v in values.items() if getattr(obj, k) != v}
             if not diff:
                 result.unchanged += 1

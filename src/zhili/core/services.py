@@ -61,13 +61,14 @@ def save_region(actor, *, code: str, name: str, level: str, parent_code: str | N
         code=code,
         defaults=dict(name=name.strip(), level=level, parent=parent, grid_type=grid_type if level == "grid" else "",
                       geometry=geometry if geometry is not None else (Region.objects.filter(code=code).values_list("geometry", flat=True).first()),
-                      population=population, **_centroid(geom)),
+                      population=population, **centroid(geom)),
     )
     audit.record(actor, "region.create" if created else "region.update", obj, details={"code": code, "name": name})
     return obj
 
 
-def _centroid(geom) -> dict:
+def centroid(geom) -> dict:
+    """A region's centroid_lon, centroid_lat and area_km2 from its shapely geometry (nothing without one)."""
     if geom is None:
         return {}
     c = geom.representative_point()

@@ -486,7 +486,7 @@ def _create_regions(layouts: list[RegionSpec], scale: str) -> dict:
     from shapely.ops import unary_union
 
     from zhili.core.models import PREFIX_LENGTH, Region
-    from zhili.core.services import _centroid
+    from zhili.core.services import centroid
 
     city_geom = None
     if scale == "city":
@@ -500,7 +500,7 @@ def _create_regions(layouts: list[RegionSpec], scale: str) -> dict:
             levels[spec.level].append(spec)
     regions: dict[str, Region] = {}
     city.prefix = city.code[: PREFIX_LENGTH["city"]]
-    _fill_centroid(city, shape, _centroid)
+    _fill_centroid(city, shape, centroid)
     Region.objects.bulk_create([city])
     regions[city.code] = city
     for level in ("district", "street", "community", "grid"):
@@ -509,7 +509,7 @@ def _create_regions(layouts: list[RegionSpec], scale: str) -> dict:
             obj = Region(code=spec.code, name=spec.name, level=level, parent=regions[spec.parent],
                          prefix=spec.code[: PREFIX_LENGTH[level]], grid_type=spec.grid_type,
                          geometry=spec.geometry, population=spec.population, is_demo=True)
-            _fill_centroid(obj, shape, _centroid)
+            _fill_centroid(obj, shape, centroid)
             objs.append(obj)
         Region.objects.bulk_create(objs, batch_size=500)
         if objs and objs[0].pk is None:  # a backend that does not return primary keys
