@@ -258,7 +258,7 @@ def _plan(rng, ctx: _Context, created: dt.datetime, end: dt.datetime, residents,
     if channel == "petition" and case_type not in ("petition",):
         channel = "window"
     tier = pick(rng, [("simple", 68), ("complex", 27), ("major", 5)] if root in ("dispute", "labour")
-                 else [("simple", 78), ("complex", 21), ("major", 1)])
+                else [("simple", 78), ("complex", 21), ("major", 1)])
     urgency = pick(rng, [("normal", 88), ("urgent", 9), ("emergency", 3)])
     lon, lat = rng.uniform(x0, x1), rng.uniform(y0, y1)
     year = created.year
