@@ -6,7 +6,7 @@
 Without ``--database-url`` the run uses SQLite in a temporary ZHILI_HOME. With it, the database
 named in the URL (its name must contain ``bench``) is dropped, created afresh, and dropped again
 at the end (``--keep`` keeps it and the ZHILI_HOME, for EXPLAIN afterwards). The run migrates, builds the demo district, bulk-loads N cases
-(:func:`zhili.cases.bulk.bulk_load`; default 1,000,000, ``--quick`` 20,000), then measures:
+(:func:`zhili.demo.bulk.bulk_load`; default 1,000,000, ``--quick`` 20,000), then measures:
 
 1. registrations/s through ``services.register_case`` in this process (one after another), then in
    two forked processes at once (one per core) for 30 s;

@@ -10,7 +10,7 @@ the URL (its name must contain ``bench``) is dropped, created afresh, and droppe
 (``--keep`` keeps it and the ZHILI_HOME and prints where they are). ``--reuse`` measures a database that is
 already loaded (a kept one: pass its ``--home`` too, whose keys match its phones) without dropping or
 loading it. A fresh run migrates, builds the demo district and bulk-loads N cases over the last 365 days
-(:func:`zhili.cases.bulk.bulk_load`; default 10,000,000, ``--quick`` 50,000), then measures, in this order:
+(:func:`zhili.demo.bulk.bulk_load`; default 10,000,000, ``--quick`` 50,000), then measures, in this order:
 
 1. rollup rows per table beside the number of cases;
 2. p50/p95 in this process of each query the statistics page (/insight/) runs for the year (1 January –
