@@ -6,7 +6,7 @@
 Without ``--database-url`` the run uses SQLite in a temporary ZHILI_HOME. With it, the database
 named in the URL (its name must contain ``bench``) is dropped, created afresh, and dropped again
 at the end (``--keep`` keeps it and the ZHILI_HOME, for EXPLAIN afterwards). The run migrates, builds the demo district, bulk-loads N cases
-(:func:`zhili.cases.bulk.bulk_load`; default 1,000,000, ``--quick`` 20,000), then measures:
+(:func:`zhili.demo.bulk.bulk_load`; default 1,000,000, ``--quick`` 20,000), then measures:
 
 1. registrations/s through ``services.register_case`` in this process (one after another), then in
    two forked processes at once (one per core) for 30 s;
@@ -73,8 +73,8 @@ class Intake:
     def __init__(self, rng: random.Random):
         from shapely.geometry import shape
 
-        from zhili.cases.demo import DETAILS, SUBJECTS
         from zhili.core.models import CodeItem, Region, Resident
+        from zhili.demo.cases import DETAILS, SUBJECTS
 
         self.rng = rng
         cats = list(CodeItem.objects.filter(type="case_category", active=True).values_list("id", "code", "parent_id"))
@@ -326,10 +326,9 @@ def run(args, env: dict, home: str) -> dict:
     from django.db import connection
     from django.test import Client as DjangoClient
 
-    from zhili.cases.bulk import bulk_load
-    from zhili.core.demo import build_demo
     from zhili.core.models import User
     from zhili.core.services import issue_api_token
+    from zhili.demo import build_demo, bulk_load
 
     rng = random.Random(args.seed)
     vendor = connection.vendor

@@ -42,8 +42,8 @@ def measure(scale: str, seed: int, quick: bool) -> dict:
     from shapely.geometry import Point, shape
 
     from zhili.core import geo
-    from zhili.core.demo import build_demo
     from zhili.core.models import Region
+    from zhili.demo import build_demo
 
     t = time.perf_counter()
     result = build_demo(scale, seed=seed)

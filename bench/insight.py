@@ -10,7 +10,7 @@ the URL (its name must contain ``bench``) is dropped, created afresh, and droppe
 (``--keep`` keeps it and the ZHILI_HOME and prints where they are). ``--reuse`` measures a database that is
 already loaded (a kept one: pass its ``--home`` too, whose keys match its phones) without dropping or
 loading it. A fresh run migrates, builds the demo district and bulk-loads N cases over the last 365 days
-(:func:`zhili.cases.bulk.bulk_load`; default 10,000,000, ``--quick`` 50,000), then measures, in this order:
+(:func:`zhili.demo.bulk.bulk_load`; default 10,000,000, ``--quick`` 50,000), then measures, in this order:
 
 1. rollup rows per table beside the number of cases;
 2. p50/p95 in this process of each query the statistics page (/insight/) runs for the year (1 January –
@@ -97,9 +97,9 @@ def timed(fn, n: int, max_s: float, warm: int = 1) -> dict:
 # ---------------------------------------------------------------- what is there
 
 def row_counts() -> dict:
-    from zhili.cases.bulk import ROLLUP_TABLES
     from zhili.cases.models import Case
     from zhili.cases.workflow import OPEN_STATES
+    from zhili.demo.bulk import ROLLUP_TABLES
 
     out = {"cases": Case.objects.count(), "open_cases": Case.objects.filter(state__in=sorted(OPEN_STATES)).count()}
     for m in ROLLUP_TABLES:
@@ -410,8 +410,8 @@ class Minute:
 
     def run(self) -> dict:
         from zhili.cases import services
-        from zhili.cases.demo import DETAILS, SUBJECTS
         from zhili.core.errors import ZhiliError
+        from zhili.demo.cases import DETAILS, SUBJECTS
 
         rng = self.rng
         made = events = errors = 0
@@ -487,9 +487,9 @@ def timed_sweep(now: dt.datetime) -> dict:
 def bench_sweep(args, year_cases: int, stdout) -> dict:
     from django.utils import timezone
 
-    from zhili.cases.bulk import bulk_load
     from zhili.cases.models import Case
     from zhili.cases.workflow import OPEN_STATES
+    from zhili.demo import bulk_load
     from zhili.insight.models import Warning, WarningRule
 
     open_now = Case.objects.filter(state__in=sorted(OPEN_STATES)).count()
@@ -535,10 +535,9 @@ def run(args, home: str) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    from zhili.cases.bulk import bulk_load
     from zhili.core.calendar import SHANGHAI
-    from zhili.core.demo import build_demo
     from zhili.core.models import Region, User
+    from zhili.demo import build_demo, bulk_load
 
     vendor = connection.vendor
     print(f"[{vendor}] migrate …", flush=True)

@@ -11,12 +11,13 @@ from django.db import connection, transaction
 from django.db.models import Count, F
 
 from zhili.cases import rollups, selectors, services
-from zhili.cases.bulk import ROLLUP_TABLES, _secondary_indexes, _Sql, bulk_load, rebuild_rollups
 from zhili.cases.models import Case, CaseCounter, CaseEvent, CaseParty
 from zhili.cases.rollups import DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup, MonthlyStreetRollup
 from zhili.core import crypto
 from zhili.core.calendar import SHANGHAI
+from zhili.core.dialect import Dialect
 from zhili.core.models import Resident
+from zhili.demo.bulk import ROLLUP_TABLES, bulk_load, rebuild_rollups, secondary_indexes
 
 END = dt.datetime(2026, 11, 26, 15, 30, tzinfo=SHANGHAI)
 pytestmark = pytest.mark.django_db
@@ -170,14 +171,14 @@ def test_deterministic_for_a_seed(staff, hall):
 
 
 def test_deferred_indexes_come_back(staff, hall):
-    sql = _Sql(connection.vendor)
+    sql = Dialect(connection.vendor)
     tables = [m._meta.db_table for m in (Case, CaseEvent, CaseParty)]
     with connection.cursor() as cur:
-        before = {t: sorted(_secondary_indexes(cur, sql, t)) for t in tables}
+        before = {t: sorted(secondary_indexes(cur, sql, t)) for t in tables}
     assert all(before.values())
     bulk_load(500, seed=9, end=END, defer_indexes=True, stdout=None)
     with connection.cursor() as cur:
-        after = {t: sorted(_secondary_indexes(cur, sql, t)) for t in tables}
+        after = {t: sorted(secondary_indexes(cur, sql, t)) for t in tables}
     assert after == before
     assert Case.objects.count() == 500
     assert rollups.check() == []

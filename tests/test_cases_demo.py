@@ -5,9 +5,9 @@ import hashlib
 
 import pytest
 
-from zhili.cases.demo import generate_cases
 from zhili.cases.models import Case, CaseEvent
 from zhili.core.calendar import SHANGHAI
+from zhili.demo.cases import generate_cases
 
 END = dt.datetime(2026, 11, 26, tzinfo=SHANGHAI)
 pytestmark = pytest.mark.django_db

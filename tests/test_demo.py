@@ -13,9 +13,10 @@ from django.contrib.auth import authenticate
 from django.test import RequestFactory
 from shapely.geometry import Point, shape
 
-from zhili.core import codes_seed, demo, geo, validation
+from zhili.core import codes_seed, geo, validation
 from zhili.core.models import PREFIX_LENGTH, CodeItem, Compound, GridTeamMember, Organisation, Region, User
 from zhili.core.policy import PERMISSIONS, ROLES
+from zhili.demo import district as demo
 
 
 def wipe() -> None:

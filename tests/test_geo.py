@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, shape
 
-from zhili.core import demo, geo
+from zhili.core import geo
 from zhili.core.geo import GridIndex
 from zhili.core.models import Region
+from zhili.demo import district as demo
 
 
 def box(x0: float, y0: float, x1: float, y1: float) -> dict:

@@ -47,10 +47,9 @@ DEMO_CASES = 8000
 
 
 def _build_demo(scale: str, seed: int, cases: int | None = None) -> None:
-    from zhili.cases.demo import generate_cases
-    from zhili.core import demo
+    from zhili.demo import build_demo, generate_cases
 
-    result = demo.build_demo(scale=scale, seed=seed, stdout=sys.stdout)
+    result = build_demo(scale=scale, seed=seed, stdout=sys.stdout)
     counts = {k: v for k, v in result.items() if k not in ("accounts", "organisations")}
     print("演示数据已生成 / demo data built:", ", ".join(f"{k}={v}" for k, v in counts.items()))
     n = DEMO_CASES if cases is None else cases
@@ -133,28 +132,24 @@ def cmd_migrate(args) -> int:
 def cmd_demo(args) -> int:
     _setup()
     _migrate()
-    from zhili.core import demo
+    from zhili import demo
     from zhili.core.models import Region
 
     if args.reset_passwords:
         _print_accounts(demo.reset_demo_passwords(), with_passwords=True)
         return 0
     if args.bulk is not None:
-        from zhili.cases.bulk import bulk_load
-
         if not Region.objects.exists():
             result = demo.build_demo(scale=args.scale, seed=args.seed, stdout=sys.stdout)
             _print_accounts(result["accounts"], with_passwords=True)
-        print(bulk_load(args.bulk, seed=args.seed, stdout=sys.stdout))
+        print(demo.bulk_load(args.bulk, seed=args.seed, stdout=sys.stdout))
         return 0
     if Region.objects.exists() and args.cases_only is None:
         print("数据库已有区划数据，演示数据只能生成到空数据库中。/ The database already holds regions; "
               "the demo is built only into an empty database (use a new ZHILI_HOME).", file=sys.stderr)
         return 2
     if args.cases_only is not None:
-        from zhili.cases.demo import generate_cases
-
-        print(generate_cases(args.cases_only, seed=args.seed, stdout=sys.stdout))
+        print(demo.generate_cases(args.cases_only, seed=args.seed, stdout=sys.stdout))
         return 0
     _build_demo(args.scale, args.seed, args.cases)
     return 0

@@ -68,6 +68,7 @@ def save_region(actor, *, code: str, name: str, level: str, parent_code: str | N
 
 
 def centroid(geom) -> dict:
+    """A region's centroid_lon, centroid_lat and area_km2 from its shapely geometry (nothing without one)."""
     if geom is None:
         return {}
     c = geom.representative_point()

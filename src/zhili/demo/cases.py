@@ -16,13 +16,8 @@ from collections import Counter, defaultdict
 
 from django.db import transaction
 
-from zhili.cases import rollups
-from zhili.core import crypto
-from zhili.core.calendar import SHANGHAI
-from zhili.core.models import CodeItem, Organisation, Region, Resident, User
-
-from . import deadlines, keys
-from .models import (
+from zhili.cases import deadlines, keys, rollups
+from zhili.cases.models import (
     AgreementFollowUp,
     Case,
     CaseCounter,
@@ -35,7 +30,10 @@ from .models import (
     MediationSession,
     RiskAssessment,
 )
-from .services import REPEAT_DAYS, case_prefix, tokens
+from zhili.cases.services import REPEAT_DAYS, case_prefix, tokens
+from zhili.core import crypto
+from zhili.core.calendar import SHANGHAI
+from zhili.core.models import CodeItem, Organisation, Region, Resident, User
 
 ROOT_WEIGHTS = {"dispute": 24, "livelihood": 36, "hazard": 15, "city": 12, "labour": 8, "other": 5}
 TYPES_BY_ROOT = {
@@ -72,7 +70,7 @@ DAY = dt.timedelta(days=1)
 HOUR = dt.timedelta(hours=1)
 
 
-def _pick(rng: random.Random, weighted):
+def pick(rng: random.Random, weighted):
     items, weights = zip(*weighted, strict=True)
     return rng.choices(items, weights=weights)[0]
 
@@ -252,16 +250,16 @@ def _make_residents(rng, n, ctx) -> list[Resident]:
 def _plan(rng, ctx: _Context, created: dt.datetime, end: dt.datetime, residents, year_seq, existing) -> dict:
     code, grid_id, x0, y0, x1, y1 = rng.choice(ctx.grid_boxes)
     street = code[:9]
-    root = _pick(rng, list(ctx.street_mix[street].items()))
+    root = pick(rng, list(ctx.street_mix[street].items()))
     leaves = ctx.leaves.get(root) or ctx.leaves.get("other") or next(iter(ctx.leaves.values()))
     cat_id = rng.choice(leaves)
-    case_type = _pick(rng, TYPES_BY_ROOT[root])
-    channel = "petition" if case_type == "petition" else _pick(rng, CHANNELS)
+    case_type = pick(rng, TYPES_BY_ROOT[root])
+    channel = "petition" if case_type == "petition" else pick(rng, CHANNELS)
     if channel == "petition" and case_type not in ("petition",):
         channel = "window"
-    tier = _pick(rng, [("simple", 68), ("complex", 27), ("major", 5)] if root in ("dispute", "labour")
-                 else [("simple", 78), ("complex", 21), ("major", 1)])
-    urgency = _pick(rng, [("normal", 88), ("urgent", 9), ("emergency", 3)])
+    tier = pick(rng, [("simple", 68), ("complex", 27), ("major", 5)] if root in ("dispute", "labour")
+                else [("simple", 78), ("complex", 21), ("major", 1)])
+    urgency = pick(rng, [("normal", 88), ("urgent", 9), ("emergency", 3)])
     lon, lat = rng.uniform(x0, x1), rng.uniform(y0, y1)
     year = created.year
     year_seq[year] = year_seq.get(year, existing.get(year, 0)) + 1
@@ -445,7 +443,7 @@ def _finish(rng, ctx, plan, t, end, ev):
     t += HOUR * rng.uniform(2, 48)
     if t >= end:
         return plan
-    sat = _pick(rng, [("satisfied", 85), ("basic", 11), ("unsatisfied", 4)])
+    sat = pick(rng, [("satisfied", 85), ("basic", 11), ("unsatisfied", 4)])
     if sat == "unsatisfied" and case.state == "callback" and case.lead_unit_id:
         ev(t, "callback", "callback", "handling", "问题没有解决", {"solved": False, "satisfaction": sat}, who="回访员")
         case.rework_count += 1

@@ -1,0 +1,100 @@
+"""The demo district's names and figures: Kuiwen's box and streets, the districts of the city
+scale, the counts of the Kuiwen article (``shared/seed/``), and the lists that the names of
+people, communities, compounds, departments and windows are drawn from."""
+
+CITY_CODE, CITY_NAME = "370700000000", "潍坊市"
+KUIWEN = "370705"
+#: Kuiwen's box (lon0, lat0, lon1, lat1), WGS-84.
+KUIWEN_BOX = (119.08, 36.66, 119.25, 36.76)
+KUIWEN_STREETS = ["东关街道", "大虞街道", "梨园街道", "廿里堡街道", "潍州路街道", "北苑街道", "广文街道", "北海路街道"]
+
+#: The districts of the city scale: code, name, kind, box, grids. Boxes are side by side (not the
+#: real outlines); the gaps between them stand for the development zones Weifang manages apart.
+CITY_DISTRICTS = [
+    ("370702", "潍城区", "district", (119.00, 36.55, 119.08, 36.76), 420),
+    ("370703", "寒亭区", "district", (119.00, 36.76, 119.35, 37.20), 380),
+    ("370704", "坊子区", "district", (119.08, 36.40, 119.35, 36.66), 360),
+    ("370705", "奎文区", "district", KUIWEN_BOX, 408),
+    ("370724", "临朐县", "county", (118.50, 36.00, 118.95, 36.40), 420),
+    ("370725", "昌乐县", "county", (118.80, 36.40, 119.00, 36.80), 330),
+    ("370781", "青州市", "county", (118.50, 36.40, 118.80, 36.80), 470),
+    ("370782", "诸城市", "county", (119.35, 36.00, 120.00, 36.40), 520),
+    ("370783", "寿光市", "county", (118.50, 36.80, 119.00, 37.20), 500),
+    ("370784", "安丘市", "county", (118.95, 36.00, 119.35, 36.40), 430),
+    ("370785", "高密市", "county", (119.35, 36.40, 120.00, 36.76), 420),
+    ("370786", "昌邑市", "county", (119.35, 36.76, 119.80, 37.20), 360),
+]
+
+N_COMMUNITIES, N_GRIDS, N_DEDICATED = 65, 408, 12
+N_PROPERTY_COMPANIES, N_STATIONS, N_COMPOUNDS = 67, 19, 726
+
+
+SURNAMES = ("王王王张张张李李李刘刘陈杨赵赵孙孙徐马于于高郭宋林胡韩郑曹田董周吴朱"
+            "黄何冯邓丁谭邱姜崔程袁潘蒋魏秦秦隋单葛耿")
+GIVEN = ("建国军伟芳娜敏静丽强磊洋艳勇杰娟涛明超秀霞平刚桂英华玉兰红梅志新海波宁辉斌鹏飞"
+         "雪琳晓燕丹颖倩玲凤云帅浩宇欣怡佳慧文博鑫晨阳淑珍秀荣德福庆春")
+COMMUNITY_STEMS = [
+    "文化路", "胜利东街", "健康东街", "福寿", "和平", "永安", "新华", "东风", "北宫", "鸢飞", "虞河",
+    "白浪河", "十笏园", "樱园", "金宝", "四平", "民生", "青年路", "潍州", "奎文门", "广文", "北海",
+    "梨园", "大虞", "廿里堡", "东关", "北苑", "志远", "育英", "幸福", "安顺", "新村", "宝通", "友爱",
+    "春晖", "富华", "泰华", "向阳", "东盛", "南苑", "怡园", "锦绣", "福泰", "长松", "海棠", "丁香",
+    "月河", "仓颉", "鸢都", "苇湾", "金马", "新城", "颐园", "惠贤", "百合", "同心", "凤凰", "银枫",
+    "龙泉", "嘉和", "丰华", "康乐", "南屯", "北关", "清平", "瑞景", "华都", "书香",
+]
+ROADS = ["东风东街", "胜利东街", "健康东街", "福寿东街", "文化路", "北宫东街", "鸢飞路", "虞河路", "新华路",
+         "北海路", "潍州路", "四平路", "樱前街", "民生东街", "青年路", "和平路", "白浪河路", "金宝街"]
+COMPOUND_HEADS = ["花园", "家园", "小区", "新村", "苑", "公寓", "佳园", "名居", "雅居", "嘉园"]
+DANWEI = ["供电公司", "潍柴", "纺织厂", "邮政", "粮食局", "棉麻公司", "化工厂", "一中", "交通局", "建设银行",
+          "自来水公司", "煤矿", "农机厂", "针织厂", "二轻", "电业局", "铁路", "烟草公司", "物资局", "商业局"]
+DEDICATED = ["人民医院", "实验小学", "第一中学", "农贸市场", "商业综合体", "火车站片区", "工业园", "职业学院",
+             "中医院", "汽车站", "科技园", "物流园", "妇幼保健院", "体育中心"]
+SYLLABLES = "安宁和平兴福泰康乐华东西南北新丰瑞祥盛永昌隆德仁义明光河山柳桃杏松竹梅兰云龙凤金玉宝春秋阳清"
+VILLAGE_TAILS = ["家庄", "家村", "官庄", "家营", "家屯", "家洼", "家岭"]
+
+DEPARTMENTS = [  # code, name, English, stationed
+    ("dept-xfj", "奎文区信访局", "Petitions Bureau", True),
+    ("dept-gaj", "潍坊市公安局奎文分局", "Public Security Sub-bureau", True),
+    ("dept-fy", "奎文区人民法院", "People's Court", True),
+    ("dept-jcy", "奎文区人民检察院", "People's Procuratorate", True),
+    ("dept-zjj", "奎文区住房和城乡建设局", "Housing and Urban-Rural Development Bureau", True),
+    ("dept-rsj", "奎文区人力资源和社会保障局", "Human Resources and Social Security Bureau", True),
+    ("dept-sfj", "奎文区司法局", "Justice Bureau", True),
+    ("dept-wjj", "奎文区卫生健康局", "Health Bureau", True),
+    ("dept-scjgj", "奎文区市场监督管理局", "Market Regulation Bureau", True),
+    ("dept-zhzfj", "奎文区综合行政执法局（城管）", "Comprehensive Law Enforcement Bureau (city management)", True),
+    ("dept-mzj", "奎文区民政局", "Civil Affairs Bureau", True),
+    ("dept-zrzyj", "潍坊市自然资源和规划局奎文分局", "Natural Resources and Planning Sub-bureau", True),
+    ("dept-jyj", "奎文区教育和体育局", "Education and Sports Bureau", True),
+    ("dept-sthj", "潍坊市生态环境局奎文分局", "Ecology and Environment Sub-bureau", True),
+    ("dept-yjj", "奎文区应急管理局", "Emergency Management Bureau", True),
+    ("dept-zfw", "中共奎文区委政法委员会", "Political and Legal Affairs Commission", False),
+    ("dept-tyjrj", "奎文区退役军人事务局", "Veterans Affairs Bureau", False),
+    ("dept-fgj", "奎文区发展和改革局", "Development and Reform Bureau", False),
+    ("dept-czj", "奎文区财政局", "Finance Bureau", False),
+    ("dept-zgh", "奎文区总工会", "Federation of Trade Unions", False),
+    ("dept-fl", "奎文区妇女联合会", "Women's Federation", False),
+    ("dept-fxh", "奎文区法学会", "Law Society", False),
+    ("dept-xfjy", "奎文区消防救援大队", "Fire and Rescue Brigade", False),
+]
+WINDOWS = [  # the article's eight first, then the others of the 18 (plausible)
+    ("信访接访", "Petition reception"),
+    ("诉前调解和速裁服务", "Pre-litigation mediation and fast-track adjudication"),
+    ("检察服务", "Procuratorial services"),
+    ("法律援助", "Legal aid"),
+    ("医疗纠纷", "Medical disputes"),
+    ("劳动监察及仲裁", "Labour inspection and arbitration"),
+    ("农民工工资清欠", "Migrant workers' wage arrears"),
+    ("消费纠纷和投诉举报", "Consumer disputes, complaints and reports"),
+    ("物业纠纷调解", "Property-management disputes"),
+    ("婚姻家庭纠纷调解", "Marriage and family disputes"),
+    ("道路交通事故纠纷调解", "Road-traffic accident disputes"),
+    ("公安调解", "Police mediation"),
+    ("住房和城建服务", "Housing and construction services"),
+    ("行政复议与行政调解", "Administrative review and mediation"),
+    ("社会保险服务", "Social-insurance services"),
+    ("心理咨询疏导", "Psychological counselling"),
+    ("联席联办会商室", "Joint-meeting room"),
+    ("综合受理", "General intake"),
+]
+#: Departments whose staff are sunk to grids (the N of 1+2+N+X).
+SUNK_DEPARTMENTS = ["dept-gaj", "dept-sfj", "dept-zhzfj", "dept-scjgj", "dept-wjj", "dept-yjj"]
