@@ -456,7 +456,7 @@ def test_parties_are_masked_by_role_and_a_confidential_reporter_is_withheld(staf
 
 
 def test_search_pages_by_keyset_and_covers_every_case_exactly_once(staff, hall, categories, monkeypatch):
-    monkeypatch.setattr(case_forms, "PAGE_SIZE", 3)
+    monkeypatch.setattr(case_forms.filters, "PAGE_SIZE", 3)
     at = timezone.now() - dt.timedelta(hours=1)
     made = [
         register(staff["clerk"], categories, at=at if i % 3 else at - dt.timedelta(minutes=i)).number

@@ -161,7 +161,7 @@ def test_a_photo_that_is_not_an_image_or_too_big_is_refused_next_to_its_field(di
     html = page(resp)
     assert resp.status_code == 400 and 'id="err-photo"' in html and "只能上传 JPG 或 PNG" in html
     assert "照片需要重新选择" in html
-    monkeypatch.setattr(public_views, "PHOTO_MAX_BYTES", 10)
+    monkeypatch.setattr(public_views.limits, "PHOTO_MAX_BYTES", 10)
     big = SimpleUploadedFile("big.png", PNG, content_type="image/png")
     resp = Client().post("/report/", {**the_form(categories), "photo": big})
     assert resp.status_code == 400 and "照片超过10MB" in page(resp)
@@ -221,7 +221,7 @@ def test_the_honeypot_refuses(district, categories):
 
 
 def test_filings_are_limited_per_phone_and_per_ip(district, categories, monkeypatch):
-    monkeypatch.setattr(public_views, "REPORT_LIMIT", 2)
+    monkeypatch.setattr(public_views.limits, "REPORT_LIMIT", 2)
     client = Client()
     assert file(client, categories).status_code == 302
     assert file(client, categories, phone="13900000002").status_code == 302
@@ -240,7 +240,7 @@ def test_the_limits_are_counted_in_the_database_that_every_server_process_shares
     with two) and forget at every restart: the counters are rows of the database cache's table."""
     from django.db import connection
 
-    monkeypatch.setattr(public_views, "REPORT_LIMIT", 1)
+    monkeypatch.setattr(public_views.limits, "REPORT_LIMIT", 1)
     assert file(Client(), categories, ip="10.0.0.7").status_code == 302
     with connection.cursor() as cur:
         cur.execute("SELECT COUNT(*) FROM zhili_cache")
@@ -250,7 +250,7 @@ def test_the_limits_are_counted_in_the_database_that_every_server_process_shares
 
 
 def test_failed_filings_do_not_count_towards_the_limit(district, categories, monkeypatch):
-    monkeypatch.setattr(public_views, "REPORT_LIMIT", 1)
+    monkeypatch.setattr(public_views.limits, "REPORT_LIMIT", 1)
     client = Client()
     for _ in range(3):
         assert file(client, categories, description="").status_code == 400
@@ -328,7 +328,7 @@ def test_track_needs_both_fields(district):
 
 
 def test_failed_lookups_are_limited_per_ip(staff, hall, categories, monkeypatch):
-    monkeypatch.setattr(public_views, "TRACK_FAIL_LIMIT", 3)
+    monkeypatch.setattr(public_views.limits, "TRACK_FAIL_LIMIT", 3)
     case, _ = to_callback(staff, hall, categories)
     client = Client()
     for i in range(3):
