@@ -23,13 +23,24 @@ def whole_months(start: dt.date, end: dt.date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
+def months_spanned(start: dt.date, end: dt.date) -> int:
+    """How many calendar months [start, end] touches (1 for 3–10 December)."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
 def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     """环比: the period just before, of equal length — whole months give the months before
-    (November → October), any other period the same number of days before."""
+    (November → October); a period from the 1st of a month to a day that is not a month's end
+    (this month, quarter or year so far) the same days of the months before (1–3 December →
+    1–3 November: the same number of days, not all of November); any other period the same
+    number of days before."""
     n = whole_months(start, end)
     if n:
         s = add_months(start, -n)
         return s, month_end(add_months(s, n - 1))
+    if start.day == 1 and end >= start:
+        k = months_spanned(start, end)
+        return add_months(start, -k), add_months(end, -k)
     days = (end - start).days + 1
     return start - dt.timedelta(days=days), start - dt.timedelta(days=1)
 

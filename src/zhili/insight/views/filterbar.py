@@ -1,5 +1,5 @@
 """The filter bar of the analysis page and its downloads: the GET parameters as a figures Filter
-(default: this month), the quick periods, the regions, categories and units to choose from, and the
+(default: this month so far, ending today), the quick periods, the regions, categories and units to choose from, and the
 actor's cases of a filter."""
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ from . import base
 # ---------------------------------------------------------------- the filter bar
 
 def quick_periods(today: dt.date) -> list[tuple[str, str, dt.date, dt.date]]:
-    """(key, label, start, end) of the quick picks 本月 / 本季度 / 本年 / 上月 (whole months, so 环比 is month on month)."""
+    """(key, label, start, end) of the quick picks 本月 / 本季度 / 本年 (so far: up to today, so that
+    环比 compares the same days of the month before) and 上月 (the whole month)."""
     month = today.replace(day=1)
     q = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
     last_end = month - dt.timedelta(days=1)
     return [
-        ("month", "本月", month, fg.month_end(month)),
-        ("quarter", "本季度", q, fg.month_end(fg.add_months(q, 2))),
-        ("year", "本年", today.replace(month=1, day=1), today.replace(month=12, day=31)),
+        ("month", "本月", month, today),
+        ("quarter", "本季度", q, today),
+        ("year", "本年", today.replace(month=1, day=1), today),
         ("last_month", "上月", last_end.replace(day=1), last_end),
     ]
 
@@ -77,7 +78,8 @@ def lead_units(user):
 
 
 def parse_filter(request) -> tuple[fg.Filter, dict]:
-    """The Filter of the GET parameters (default: this month) and the values for the form."""
+    """The Filter of the GET parameters (default: this month so far; a period is cut at today) and
+    the values for the form."""
     g = request.GET
     today = base.today()
     quick = quick_periods(today)
@@ -86,6 +88,8 @@ def parse_filter(request) -> tuple[fg.Filter, dict]:
     for key, _label, s, e in quick:
         if pick == key:
             start, end = s, e
+    if start and end and end > today:
+        end = today  # no days that have not come: the figures, the trend and 环比 end today
     if not start or not end or end < start:
         start, end = quick[0][2], quick[0][3]
     region = g.get("region", "")
