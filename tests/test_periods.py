@@ -87,3 +87,20 @@ def test_no_day_that_has_not_come_is_drawn_or_counted(client, staff, categories,
     assert quick["month"] == "start=2026-12-01&end=2026-12-03"
     assert quick["year"] == "start=2026-01-01&end=2026-12-03"
     assert quick["last_month"] == "start=2026-11-01&end=2026-11-30"
+
+
+def test_a_case_no_street_holds_has_a_row_of_its_own_so_streets_add_up_to_the_district(client, staff, categories):
+    """A window clerk of the district registers without a point or grid: the case is the district's.
+    By street it is a row named 未定位, not a code, and the rows add up to the district."""
+    placed = register(staff, categories["leak"], at(11, 2))
+    unplaced = services.register_case(staff["clerk"], channel="phone", case_type="dispute",
+                                      category=categories["leak"].code, description="电话反映，未说明地点", at=at(11, 3),
+                                      parties=[{"name": "李四", "phone": "13805360002"}])
+    assert unplaced.region_code == "370705000000" and len(placed.region_code) == 15
+    f = fg.Filter(staff["leader"], start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
+    rows = fg.by_region(f, "street")
+    assert {r.label: r.figures.received for r in rows} == {"东关街道": 1, fg.UNPLACED: 1}
+    assert sum(r.figures.received for r in rows) == fg.figures(f).received == 2
+    client.force_login(staff["leader"])
+    html = client.get("/insight/?start=2026-11-01&end=2026-11-30").content.decode()
+    assert fg.UNPLACED in html and ">370705000<" not in html

@@ -31,6 +31,7 @@ patched, on :mod:`.filters` (``fg.filters.today()``).
 from zhili.core.errors import Invalid
 
 from .breakdowns import (
+    UNPLACED,
     Row,
     by_category,
     by_channel,
@@ -40,6 +41,7 @@ from .breakdowns import (
     channel_label,
     trend,
     unit_rank,
+    unplaced,
     zh_label,
 )
 from .comparison import (
@@ -107,6 +109,7 @@ __all__ = [
     "Invalid",
     "Rate",
     "Row",
+    "UNPLACED",
     "Value",
     "add_months",
     "avg_handling_hours",
@@ -147,6 +150,7 @@ __all__ = [
     "sums",
     "trend",
     "unit_rank",
+    "unplaced",
     "whole_months",
     "year_before",
     "zh_label",

@@ -41,10 +41,30 @@ def _sorted(rows: Iterable[Row]) -> list[Row]:
     return sorted(rows, key=lambda r: (-r.figures.counters["received"], r.key))
 
 
+#: the row of the cases that no street holds: registered at the district level without a point or
+#: a grid (their region is the registrar's, a district); shown, so that the streets add up to the district
+UNPLACED = "未定位到街道（区级登记、无坐标）"
+
+
+def unplaced(street_key: str) -> bool:
+    """Whether a street key (the first 9 digits of a case's region code) is no street: a district's
+    or city's code (370705000000 → 370705000)."""
+    return len(street_key) < 9 or street_key[6:9] == "000"
+
+
+def region_label(key: str, names: dict[str, str], length: int) -> str:
+    """A region row's name: the region's, or :data:`UNPLACED` for the cases placed above the level."""
+    if key in names:
+        return names[key]
+    return UNPLACED if length == 9 and unplaced(key) else key
+
+
 def by_region(f: Filter, level: str = "street") -> list[Row]:
     """Figures per street (prefix length 9) or per community (12) or grid (15) within the filter.
     Streets come from the street rollups (a lead unit's: from the unit rollup); communities and
-    grids from the monthly grid table."""
+    grids from the monthly grid table. By street, the cases no street holds (a district-level
+    registration without a point or grid) are a row of their own, :data:`UNPLACED`, so that the
+    rows add up to the district."""
     from zhili.core.models import Region
 
     length = {"street": 9, "community": 12, "grid": 15}[level]
@@ -58,7 +78,7 @@ def by_region(f: Filter, level: str = "street") -> list[Row]:
     else:
         acc = _grouped(filters.parts(f, scope, want="grid"), "rk", rk=Substr("grid_code", 1, length))
     names = dict(Region.objects.filter(prefix__in=[k for (k,) in acc], level=level).values_list("prefix", "name"))
-    return _sorted(Row(k, names.get(k, k), Figures(c)) for (k,), c in acc.items())
+    return _sorted(Row(k, region_label(k, names, length), Figures(c)) for (k,), c in acc.items())
 
 
 def by_category(f: Filter, level: str = "root") -> list[Row]:

@@ -83,6 +83,8 @@ def table_heat(f: fg.Filter, streets: list[dict]) -> Table:
     per: dict[str, dict[str, int]] = {}
     cats: dict[str, str] = {}
     by_street, note = safe(fg.by_street_category, f, "root")
+    if not f.region:  # the cases no street holds, as a column of their own (the streets add up to the district)
+        streets = streets + [{"prefix": k, "name": fg.UNPLACED} for k in sorted(by_street or {}) if fg.unplaced(k)]
     for s in streets:
         for r in (by_street or {}).get(s["prefix"], []):
             cats.setdefault(r.key, r.label)
