@@ -385,6 +385,33 @@ def test_dispatch_form_has_unit_selects_and_records_the_units(staff, hall, categ
     assert "已完成：分派。" in page  # the message after the redirect
 
 
+def test_the_dispatch_form_after_a_joint_meeting_says_what_stays(staff, hall, categories, monkeypatch):
+    """Issue #12: after a joint meeting the dispatch form names the meeting's deadline and units
+    (they stay, the units ticked are added); dispatched with none ticked, the case has both."""
+    from zhili.core.calendar import SHANGHAI
+
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 11, 3, 14, tzinfo=SHANGHAI))
+    case = register(staff["clerk"], categories, tier="major")
+    services.act(staff["clerk"], case, "accept")
+    services.act(staff["admin"], case, "hold_meeting", {
+        "held_at": "2026-11-03T09:00", "attendees": "政法委、住建局、公安分局", "units": [hall["zjj"].pk, hall["gaj"].pk],
+        "decisions": "住建局牵头，公安配合", "lead_unit": hall["zjj"].pk, "cooperating_units": [hall["gaj"].pk],
+        "deadline": "2026-11-20T18:00"})
+    c = login(staff["clerk"])
+    page = html(c.get(f"/cases/{case.number}/"))
+    form = page[page.index('id="form-dispatch"') :]
+    form = form[: form.index("</form>")]
+    assert "2026-11-03 09:00联席会议确定办理时限为2026-11-20 18:00、配合单位为公安分局，分派沿用会议决定" in form
+    r = c.post(f"/cases/{case.number}/act/dispatch/", {"lead_unit": hall["zjj"].pk, "comment": "按会议决定分派"})
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert case.due_at == dt.datetime(2026, 11, 20, 18, tzinfo=SHANGHAI)
+    assert list(case.units.values_list("unit__name", flat=True)) == ["公安分局"]
+    timeline = html(c.get(f"/cases/{case.number}/"))
+    timeline = timeline[timeline.index('data-testid="timeline"') :]
+    assert "按联席会议决定" in timeline and "公安分局" in timeline
+
+
 def test_an_action_not_allowed_is_a_403_page_and_a_wrong_state_an_error(staff, hall, categories):
     case = to_state(staff, hall, categories, "dispatched")
     r = login(staff["clerk"]).post(f"/cases/{case.number}/act/sign/", {})

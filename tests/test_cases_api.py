@@ -510,3 +510,53 @@ def test_attachments_through_the_api(staff, categories, settings, tmp_path):
     assert send(other, "x.jpg", jpg, "image/jpeg").status_code == 404
     assert other.get(out["url"]).status_code == 404
     assert grid.get(f"{BASE}/cases/{number}/attachments/999999").status_code == 404
+
+
+# ---------------------------------------------------------------- a joint meeting and the dispatch after it (issue #12)
+
+@pytest.fixture
+def met_by_api(staff, hall, categories, monkeypatch):
+    """Major cases accepted and met on (API calls pass no time: frozen here at 3 November 14:00):
+    the joint meeting puts 住建局 in the lead, 公安分局 cooperating, to be settled by 20 November
+    18:00 — before the policy's 30 days."""
+    from django.utils import timezone
+
+    from zhili.cases.models import DeadlinePolicy
+
+    DeadlinePolicy.objects.all().delete()
+    DeadlinePolicy.objects.create(name="重大纠纷 30 天", handle_value=30, handle_unit="d", sign_value=1, sign_unit="d")
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime(2026, 11, 3, 14, tzinfo=SHANGHAI))
+    clerk, admin = login(staff["clerk"]), login(staff["admin"])
+
+    def meeting() -> str:
+        number = register(staff["clerk"], categories, at=dt.datetime(2026, 11, 2, 9, tzinfo=SHANGHAI), tier="major").number
+        act(clerk, number, "accept")
+        act(admin, number, "hold_meeting", {
+            "held_at": "2026-11-03T09:00:00+08:00", "attendees": "政法委、住建局、公安分局", "units": [hall["zjj"].pk, hall["gaj"].pk],
+            "decisions": "住建局牵头，公安配合，11月20日前化解", "lead_unit": "dept-zjj", "cooperating_units": ["dept-gaj"],
+            "deadline": "2026-11-20T18:00:00+08:00"})
+        return number
+
+    return clerk, meeting
+
+
+def test_the_dispatch_after_a_joint_meeting_keeps_its_deadline_through_the_api(met_by_api, hall):
+    """The dispatch's answer and the case read back carry the meeting's deadline — not the policy's
+    3 December, and not a ``deadline`` sent in the body, which is no field of the dispatch."""
+    clerk, meeting = met_by_api
+    number = meeting()
+    res = act(clerk, number, "dispatch", {"lead_unit": hall["zjj"].pk, "deadline": "2027-01-31T18:00:00+08:00"})
+    assert res["case"]["state"] == "dispatched" and res["case"]["due_at"] == "2026-11-20T18:00:00+08:00"
+    seen = get(clerk, f"/cases/{number}").json()["deadlines"]
+    assert (seen["due_at"], seen["sign_due_at"]) == ("2026-11-20T18:00:00+08:00", "2026-11-04T14:00:00+08:00")
+
+
+def test_the_dispatch_after_a_joint_meeting_keeps_its_units_through_the_api(met_by_api, hall):
+    """Naming none keeps the meeting's cooperating units; naming some adds them."""
+    clerk, meeting = met_by_api
+    first, second = meeting(), meeting()
+    res = act(clerk, first, "dispatch", {"lead_unit": hall["zjj"].pk})
+    assert [u["name"] for u in res["event"]["data"]["cooperating_units"]] == ["公安分局"]
+    assert [u["name"] for u in get(clerk, f"/cases/{first}").json()["cooperating_units"]] == ["公安分局"]
+    act(clerk, second, "dispatch", {"lead_unit": "dept-zjj", "cooperating_units": ["dept-rsj"]})
+    assert sorted(u["name"] for u in get(clerk, f"/cases/{second}").json()["cooperating_units"]) == ["人社局", "公安分局"]

@@ -607,3 +607,84 @@ def test_todo_counts_in_one_statement_equal_each_bucket_counted(flow, staff, hal
         assert counts == {name: qs.count() for name, qs in buckets.items()}, who
     assert selectors.todo_counts(staff["clerk"])["overdue"] == 1
     assert selectors.todo_counts(staff["gaj"])["to_cooperate"] == 1
+
+
+# ---------------------------------------------------------------- a joint meeting and the dispatch after it (issue #12)
+
+@pytest.fixture
+def met(staff, hall, categories):
+    """A major case accepted on 2 November and its joint meeting on the 3rd: 住建局 leads, 公安分局
+    and 人社局 cooperate, to be settled by 20 November 18:00 — well before the policy's 30 days."""
+    DeadlinePolicy.objects.all().delete()
+    DeadlinePolicy.objects.create(name="重大纠纷 30 天", handle_value=30, handle_unit="d", sign_value=1, sign_unit="d")
+
+    def meeting(**kw):
+        case = register(staff["clerk"], categories, tier="major", **kw)
+        services.act(staff["clerk"], case, "accept", now=at(2026, 11, 2))
+        services.act(staff["admin"], case, "hold_meeting", {
+            "held_at": "2026-11-03T09:00", "attendees": "政法委、住建局、公安分局、人社局",
+            "units": [hall["zjj"].pk, hall["gaj"].pk, hall["rsj"].pk], "decisions": "住建局牵头，公安、人社配合，11月20日前化解",
+            "lead_unit": hall["zjj"].pk, "cooperating_units": [hall["gaj"].pk, hall["rsj"].pk],
+            "deadline": "2026-11-20T18:00"}, now=at(2026, 11, 3, 11))
+        return Case.objects.get(pk=case.pk)
+
+    return meeting
+
+
+def coop(case) -> set[str]:
+    return set(case.units.values_list("unit__code", flat=True))
+
+
+def test_the_dispatch_after_a_joint_meeting_keeps_its_deadline(met, staff, hall):
+    """Before: the dispatch set the policy's deadline (3 December) over the meeting's (20 November)."""
+    case = met()
+    assert case.due_at is None  # the clock has not started: the meeting's deadline waits for the dispatch
+    c = services.act(staff["clerk"], case, "dispatch", {"lead_unit": hall["zjj"].pk}, now=at(2026, 11, 3, 14)).case
+    assert c.due_at.astimezone(SHANGHAI) == at(2026, 11, 20, 18)  # the meeting's, not 3 December
+    assert c.sign_due_at.astimezone(SHANGHAI) == at(2026, 11, 4, 14)  # signing: the policy's day
+    assert dt.datetime.fromisoformat(CaseEvent.objects.get(case=c, action="dispatch").data["due_at"]) == at(2026, 11, 20, 18)
+    # returned and dispatched again: the deadline stands
+    services.act(staff["zjj"], c, "return", {"reason": "主要涉及工资"}, now=at(2026, 11, 4))
+    c = services.act(staff["clerk"], c, "dispatch", {"lead_unit": hall["rsj"].pk}, now=at(2026, 11, 4, 10)).case
+    assert c.due_at.astimezone(SHANGHAI) == at(2026, 11, 20, 18)
+
+
+def test_a_dispatch_naming_no_cooperating_units_keeps_the_meetings(met, staff, hall):
+    """Before: a dispatch naming no cooperating units erased the ones the meeting set."""
+    from zhili.cases.models import Notification
+
+    case = met()
+    assert coop(case) == {"dept-gaj", "dept-rsj"}  # the meeting set them
+    c = services.act(staff["clerk"], case, "dispatch", {"lead_unit": hall["zjj"].pk}, now=at(2026, 11, 3, 14)).case
+    assert coop(c) == {"dept-gaj", "dept-rsj"}  # named none: the meeting's stay
+    ev = CaseEvent.objects.get(case=c, action="dispatch")
+    assert {u["name"] for u in ev.data["cooperating_units"]} == {"公安分局", "人社局"} and ev.data["meeting_id"]
+    assert Notification.objects.filter(case=c, kind="cooperate", user=staff["gaj"]).exists()  # and they were told
+    # returned and dispatched again to one of them: the new lead is not its own cooperating unit
+    services.act(staff["zjj"], c, "return", {"reason": "主要涉及工资"}, now=at(2026, 11, 4))
+    c = services.act(staff["clerk"], c, "dispatch", {"lead_unit": hall["rsj"].pk}, now=at(2026, 11, 4, 10)).case
+    assert c.lead_unit_id == hall["rsj"].pk and coop(c) == {"dept-gaj"}
+    # transferred naming none: the meeting's again
+    c = services.act(staff["clerk"], c, "transfer", {"lead_unit": hall["zjj"].pk, "reason": "改由住建牵头"},
+                     now=at(2026, 11, 5)).case
+    assert coop(c) == {"dept-gaj", "dept-rsj"} and c.due_at.astimezone(SHANGHAI) == at(2026, 11, 20, 18)
+
+
+def test_units_named_at_the_dispatch_are_added_to_the_meetings(met, staff, hall, categories):
+    """Naming cooperating units after a meeting adds them to the meeting's (the meeting's decision
+    is not undone by the dispatch); without a meeting they replace the case's, and the policy sets
+    the deadline, as before."""
+    case = met()
+    c = services.act(staff["clerk"], case, "dispatch", {"lead_unit": hall["zjj"].pk, "cooperating_units": [hall["s1_office"].pk]},
+                     now=at(2026, 11, 3, 14)).case
+    assert coop(c) == {"dept-gaj", "dept-rsj", "so-1"}  # added, not replaced
+    assert c.due_at.astimezone(SHANGHAI) == at(2026, 11, 20, 18)
+
+    plain = register(staff["clerk"], categories, tier="major")
+    services.act(staff["clerk"], plain, "accept", now=at(2026, 11, 2))
+    p = services.act(staff["clerk"], plain, "dispatch", {"lead_unit": hall["zjj"].pk, "cooperating_units": [hall["gaj"].pk]},
+                     now=at(2026, 11, 3, 14)).case
+    assert coop(p) == {"dept-gaj"} and p.due_at.astimezone(SHANGHAI) == at(2026, 12, 3, 14)
+    services.act(staff["zjj"], p, "return", {"reason": "非本单位"}, now=at(2026, 11, 4))
+    p = services.act(staff["clerk"], p, "dispatch", {"lead_unit": hall["rsj"].pk}, now=at(2026, 11, 4, 10)).case
+    assert coop(p) == set()

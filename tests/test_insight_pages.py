@@ -357,3 +357,97 @@ def test_open_cases_per_grid_from_the_rollup_equal_the_cases(staff, hall, catego
     led = dict(Case.objects.filter(state__in=OPEN_STATES, lead_unit=hall["zjj"]).values_list("region_code")
                .annotate(n=Count("id")).order_by())
     assert views.open_per_region(staff["zjj"], views.map_regions(staff["admin"])) == led
+
+
+# ---------------------------------------------------------------- the warnings a leader sees (issue #12)
+
+@pytest.fixture
+def routed_to_handlers(staff, hall, categories, monkeypatch):
+    """Two cases dispatched to 住建局 on 2 November, one in each street, their handling deadlines
+    approached (办理即将超期, yellow: routed only to the department's handler and head) and passed
+    (办理超期, red: routed to the department's head and the centre) — by sweeps at explicit times.
+    Neither rule is routed to the leader or to a street."""
+    from zhili.insight import warnings as wn
+    from zhili.insight.views import base
+
+    monkeypatch.setattr(fg.filters, "today", lambda: dt.date(2026, 11, 20))
+    monkeypatch.setattr(base, "today", lambda: dt.date(2026, 11, 20))
+    WarningRule.objects.exclude(code__in=("handle-soon", "handle-overdue")).update(enabled=False)
+    assert set(WarningRule.objects.get(code="handle-soon").recipients) == {"dept_handler", "dept_head"}
+    cases = {}
+    for key, grid, lon, title in (("s1", GRID_S1, 119.105, "东关路灯不亮"), ("s2", GRID_S2, 119.145, "大虞井盖缺失")):
+        c = register(staff, categories["leak"], at(11, 2), grid=grid, lon=lon, title=title)
+        services.act(staff["clerk"], c, "accept", now=at(11, 2, 10))
+        cases[key] = services.act(staff["clerk"], c, "dispatch", {"lead_unit": hall["zjj"].pk}, now=at(11, 2, 10)).case
+    due = cases["s1"].due_at
+    assert cases["s2"].due_at == due
+    assert wn.sweep(now=due - dt.timedelta(hours=12))["handle-soon"] == 2
+    assert wn.sweep(now=due + dt.timedelta(hours=1))["handle-overdue"] == 2
+    by = {(w.subject_case_id, w.rule.code): w for w in Warning.objects.select_related("rule")}
+    return {"cases": cases, **{f"{k}_{code.split('-')[1]}": by[(c.pk, code)]
+                                for k, c in cases.items() for code in ("handle-soon", "handle-overdue")}}
+
+
+def test_the_leader_and_a_street_see_their_regions_open_warnings_everywhere(client, staff, routed_to_handlers):
+    """Routing decides who must act, not who may see: the leader sees the district's open warnings
+    and a street user his street's, by level, on the home page, the warnings page and the big screen
+    — though no rule routes them there (before: 暂无预警 beside 当前超期). Another street's warning,
+    its case number and title, appear on none of a street user's."""
+    from zhili.web import homepage
+
+    t = routed_to_handlers
+    other = t["cases"]["s2"]
+    for who, red, yellow, mine in (("leader", 2, 2, ("s1", "s2")), ("street", 1, 1, ("s1",))):
+        user = staff[who]
+        titles = {t[f"{k}_{x}"].title for k in mine for x in ("soon", "overdue")}
+        # the home page's card
+        card = homepage.context(user)["insight"]["warnings"]
+        assert card["counts"] == [("red", red), ("orange", 0), ("yellow", yellow)], who
+        assert card["total"] == red + yellow and {w["title"] for w in card["latest"]} == titles, who
+        home = login(client, user).get("/").content.decode()
+        assert 'data-testid="home-warnings"' in home and "没有待处理的预警" not in home
+        # the warnings page: every open warning, the same counts by level
+        r = client.get("/insight/warnings/")
+        assert {it["w"].title for it in r.context["items"]} == titles, who
+        assert [(v, n) for v, _s, _c, n in r.context["open_by_level"]] == card["counts"]
+        assert len(client.get("/insight/warnings/?state=open&level=red").context["items"]) == red
+        # the big screen's data: the same warnings and counts
+        data = client.get("/screen/data.json").json()
+        assert {w["title"] for w in data["warnings"]} == titles, who
+        assert [(lv["level"], lv["n"]) for lv in data["warning_levels"]] == card["counts"]
+        assert data["warnings_open"] == red + yellow
+        if who == "street":
+            for text in (home, r.content.decode(), client.get("/screen/").content.decode(),
+                         client.get("/screen/data.json").content.decode("utf-8")):
+                assert other.number not in text and "大虞井盖缺失" not in text
+
+
+def test_who_must_act_on_the_warnings_they_see(client, staff, routed_to_handlers):
+    """Seeing is not acting: the leader reads only; a street user sees his street's red warning but
+    it is routed to the department's head and the centre (403), and another street's is not found
+    (404); the centre acts on its red one, not on the yellow one routed to the department only."""
+    t = routed_to_handlers
+    login(client, staff["leader"])
+    page = client.get("/insight/warnings/")
+    assert not page.context["writable"] and len(page.context["items"]) == 4
+    assert client.post(f"/insight/warnings/{t['s1_overdue'].pk}/acknowledge/").status_code == 403
+
+    login(client, staff["street"])
+    page = client.get("/insight/warnings/")
+    assert page.context["writable"] and not any(it["can_act"] for it in page.context["items"])
+    html = page.content.decode()
+    assert f'data-testid="ack-{t["s1_overdue"].pk}"' not in html and f'data-testid="not-routed-{t["s1_overdue"].pk}"' in html
+    assert "部门负责人" in html  # whom the rule routes it to
+    assert client.post(f"/insight/warnings/{t['s1_overdue'].pk}/acknowledge/").status_code == 403
+    assert client.post(f"/insight/warnings/{t['s2_overdue'].pk}/handle/", {"note": "已督办"}).status_code == 404
+
+    login(client, staff["admin"])
+    page = client.get("/insight/warnings/")
+    acting = {it["w"].pk for it in page.context["items"] if it["can_act"]}
+    assert acting == {t["s1_overdue"].pk, t["s2_overdue"].pk}
+    assert f'data-testid="ack-{t["s1_overdue"].pk}"' in page.content.decode()
+    assert client.post(f"/insight/warnings/{t['s1_soon'].pk}/acknowledge/").status_code == 403
+    assert client.post(f"/insight/warnings/{t['s1_overdue'].pk}/acknowledge/").status_code == 302
+    states = dict(Warning.objects.values_list("pk", "state"))
+    assert states == {t["s1_overdue"].pk: "acknowledged", t["s2_overdue"].pk: "new", t["s1_soon"].pk: "new",
+                      t["s2_soon"].pk: "new"}

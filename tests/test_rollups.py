@@ -103,3 +103,52 @@ def test_rebuild_restores_what_was_lost(staff, hall, categories):
     rollups.rebuild()
     assert rollups.check() == [] and MonthlyStreetRollup.objects.count() == 1
     assert list(DailyUnitRollup.objects.values_list("unit_id", "street_code")) == [(hall["zjj"].pk, "370705001")]
+
+
+def test_the_overdue_sweep_does_not_mark_a_suspended_case(staff, hall, categories):
+    """Issue #12: a suspended case's clock is stopped. Suspended two days before its deadline, the
+    sweep runs past the old deadline while it waits (before: it was marked overdue for good); resumed,
+    its deadline moves by the ten days suspended, and finished within it the case is on time and
+    counted nowhere as overdue. A case suspended after its deadline had passed is still marked."""
+    from django.db.models import Sum
+
+    from zhili.cases.models import DeadlinePolicy
+    from zhili.core.calendar import SHANGHAI
+
+    def at(d, h=9):
+        return dt.datetime(2026, 11, d, h, tzinfo=SHANGHAI)
+
+    DeadlinePolicy.objects.all().delete()
+    DeadlinePolicy.objects.create(name="7天", handle_value=7, handle_unit="d", sign_value=1, sign_unit="d")
+
+    def handling(phone, lon):
+        case = services.register_case(staff["clerk"], channel="window", case_type="dispute", category=categories["leak"].code,
+                                      description="楼上漏水", lon=lon, lat=36.705, at=at(2),
+                                      parties=[{"name": "张三", "phone": phone}])
+        services.act(staff["clerk"], case, "accept", now=at(2))
+        services.act(staff["clerk"], case, "dispatch", {"lead_unit": hall["zjj"].pk}, now=at(2))
+        return services.act(staff["zjj"], case, "sign", now=at(2, 10)).case
+
+    waiting, late = handling("13805360001", 119.105), handling("13805360002", 119.145)  # street 001, street 002
+    assert waiting.due_at == late.due_at == at(9)
+    services.act(staff["zjj_head"], waiting, "suspend", {"reason": "等待司法鉴定"}, now=at(7))  # two days left
+    services.act(staff["zjj_head"], late, "suspend", {"reason": "等待司法鉴定"}, now=at(10))  # a day late already
+    assert rollups.mark_overdue(now=at(12)) == 1  # past the old deadline: only the case that was late
+    assert (Case.objects.get(pk=waiting.pk).was_overdue, Case.objects.get(pk=late.pk).was_overdue) == (False, True)
+
+    resumed = services.act(staff["zjj_head"], waiting, "resume", now=at(17)).case
+    assert resumed.due_at == at(19)  # 9 November + the ten days suspended
+    assert rollups.mark_overdue(now=at(18)) == 0
+    services.act(staff["zjj"], waiting, "submit_result", {"result": "已修复"}, now=at(18, 15))
+    services.act(staff["clerk"], waiting, "check_pass", now=at(18, 16))
+    services.act(staff["clerk"], waiting, "callback", {"solved": True, "satisfaction": "satisfied"}, now=at(18, 17))
+    assert rollups.mark_overdue(now=at(25)) == 0
+    done = Case.objects.get(pk=waiting.pk)
+    assert (done.state, done.on_time, done.was_overdue) == ("closed", True, False)
+    assert rollups.contribution(done).get("overdue_ever", 0) == 0
+    # the counters: the on-time case's street counts nothing as ever overdue, the late one's one; equal to a recount
+    for model in (DailyStreetRollup, MonthlyStreetRollup, DailyUnitRollup):
+        ever = dict(model.objects.values_list("street_code").annotate(n=Sum("overdue_ever")).order_by())
+        assert ever == {"370705001": 0, "370705002": 1}, model
+    assert dict(RegionRollup.objects.values_list("region_code", "overdue_ever")) == {done.region_code: 0, late.region_code: 1}
+    assert rollups.check() == []

@@ -364,3 +364,61 @@ def test_acknowledge_and_handle_are_scoped_and_audited(staff, categories):
     actions = list(AuditEvent.objects.filter(object_type="insight.warning", object_id=str(w.pk)).values_list("action", "actor_id"))
     assert sorted(actions) == [("warning.acknowledge", staff["street"].pk), ("warning.handle", staff["admin"].pk)]
     assert case.warnings.count() == 1
+
+
+def test_who_may_see_is_not_who_must_act(staff, hall, categories):
+    """Issue #12: a rule's recipients decide who is notified and who acts; a viewer of the analysis
+    pages sees every warning of his region, a unit its unit's. Handling deadlines passed in both
+    streets (办理超期: routed to the department's head and the centre, not to the leader or a street)."""
+    import io
+
+    import docx
+
+    from zhili.insight import reports
+
+    only("handle-overdue")
+    s1 = dispatch(staff, hall, register(staff, categories["leak"], at(11, 2)), at(11, 2, 10), unit="zjj")
+    s2 = dispatch(staff, hall, register(staff, categories["leak"], at(11, 2), grid=GRID_S2, phone="13905360002",
+                                        description="井盖缺失"), at(11, 2, 10), unit="gaj")
+    assert wn.sweep(now=max(s1.due_at, s2.due_at) + dt.timedelta(minutes=1))["handle-overdue"] == 2
+    w1, w2 = (Warning.objects.get(subject_case=c) for c in (s1, s2))
+
+    def seen(who, fn=wn.warnings_for):
+        return {w.pk for w in fn(staff[who])}
+
+    # who may see: the district, each street its own, each unit its own; a role with neither sees what is routed to it
+    assert seen("leader") == seen("admin") == {w1.pk, w2.pk}
+    assert (seen("street"), seen("street2")) == ({w1.pk}, {w2.pk})
+    assert (seen("zjj"), seen("gaj"), seen("rsj")) == ({w1.pk}, {w2.pk}, set())
+    assert seen("grid") == seen("clerk") == set()
+    assert wn.open_counts_by_level(staff["leader"]) == {"red": 2, "orange": 0, "yellow": 0}
+    assert wn.open_counts_by_level(staff["street"]) == {"red": 1, "orange": 0, "yellow": 0}
+    # who must act: the recipients in their scope; never the leader, who reads only
+    assert seen("admin", wn.warnings_to_act) == {w1.pk, w2.pk}
+    assert seen("zjj_head", wn.warnings_to_act) == {w1.pk}
+    assert seen("leader", wn.warnings_to_act) == seen("street", wn.warnings_to_act) == seen("zjj", wn.warnings_to_act) == set()
+    # and who was notified: still the recipients only
+    notified = set(Notification.objects.filter(kind="warning").values_list("user__username", flat=True))
+    assert notified == {"zfw", "zjj_head"}
+    # acting: forbidden where seen but not routed, not found where not seen
+    with pytest.raises(Forbidden):
+        wn.acknowledge_warning(staff["leader"], w1.pk)
+    with pytest.raises(Forbidden):
+        wn.acknowledge_warning(staff["street"], w1.pk)
+    with pytest.raises(Forbidden):
+        wn.handle_warning(staff["zjj"], w1.pk, "已处理")
+    with pytest.raises(NotFound):
+        wn.acknowledge_warning(staff["street"], w2.pk)
+    with pytest.raises(NotFound):
+        wn.handle_warning(staff["zjj_head"], w2.pk, "已处理")
+    assert Warning.objects.filter(state="new").count() == 2
+    assert wn.acknowledge_warning(staff["zjj_head"], w1.pk).state == "acknowledged"
+    # the Word report reads the same selector: the leader's lists both, a street's only its own
+    def report(who, region):
+        data = reports.analysis_report(staff[who], region, dt.date(2026, 11, 1), dt.date(2026, 11, 30), now=at(12, 1))
+        d = docx.Document(io.BytesIO(data))
+        return "\n".join([p.text for p in d.paragraphs] + [c.text for t in d.tables for r in t.rows for c in r.cells])
+
+    district, street = report("leader", "370705000000"), report("street", "370705001000")
+    assert "本期共产生预警 2 条" in district and w1.title in district and w2.title in district
+    assert "本期共产生预警 1 条" in street and w1.title in street and w2.title not in street and s2.number not in street

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from zhili.core.errors import NotFound
 
-from .models import Case, CaseParty, CaseUnit
+from .models import Case, CaseParty, CaseUnit, JointMeeting
 from .workflow import CLOSED_STATES
 
 UNIT_ROLES = frozenset({"dept_handler", "dept_head"})
@@ -34,6 +34,13 @@ def cases_for(actor) -> QuerySet[Case]:
     if actor.role in REGION_ROLES:
         return qs.filter(Q(region_code__startswith=actor.scope_prefix) | Q(registered_by=actor))
     return qs.none()
+
+
+def binding_meeting(case: Case) -> JointMeeting | None:
+    """The case's latest joint meeting (联席会议, by when it was held, then recorded), with its
+    cooperating units: its decisions bind the dispatches that follow it (``services.handlers``).
+    The case is one the caller already holds (read through :func:`cases_for`)."""
+    return case.meetings.select_related("lead_unit").prefetch_related("cooperating").order_by("-held_at", "-pk").first()
 
 
 def with_phone(qs: QuerySet[Case], phone_index: str) -> QuerySet[Case]:

@@ -72,6 +72,12 @@ TIER_CHOICES = (("simple", _("Simple")), ("complex", _("Complex")), ("major", _(
 SATISFACTION_CHOICES = (("satisfied", _("Satisfied (满意)")), ("basic", _("Basically satisfied (基本满意)")),
                         ("unsatisfied", _("Unsatisfied (不满意)")))
 
+#: what a dispatch or transfer keeps of a joint meeting (services.handlers: 分派)
+AFTER_MEETING = ("After a joint meeting (hold_meeting) its decisions stand: the cooperating units it set stay and the "
+                 "units named here are added to them (without a meeting they replace the case's); the dispatch that "
+                 "starts the clock takes the meeting's deadline, not the policy's. No deadline is set here: another "
+                 "meeting, an approved extension or a suspension moves it.")
+
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in [
@@ -85,11 +91,13 @@ ACTIONS: dict[str, Action] = {
         Action("dispatch", _("Dispatch (分派)"), frozenset({"accepted", "returned"}), "dispatched", DISPATCHERS,
                fields=(FieldSpec("lead_unit", "unit", _("Lead unit (责任单位)")),
                        FieldSpec("cooperating_units", "units", _("Cooperating units (配合单位)"), required=False),
-                       FieldSpec("tier", "choice", _("Tier"), required=False, choices=TIER_CHOICES), COMMENT), style="primary"),
+                       FieldSpec("tier", "choice", _("Tier"), required=False, choices=TIER_CHOICES), COMMENT), style="primary",
+               description=AFTER_MEETING),
         Action("transfer", _("Transfer (转办)"), frozenset({"dispatched", "handling", "returned"}), "dispatched",
                frozenset({"window_clerk", "centre_admin"}),
                fields=(FieldSpec("lead_unit", "unit", _("New lead unit")), REASON,
-                       FieldSpec("cooperating_units", "units", _("Cooperating units"), required=False))),
+                       FieldSpec("cooperating_units", "units", _("Cooperating units"), required=False)),
+               description=AFTER_MEETING),
         Action("sign", _("Sign for it (签收)"), frozenset({"dispatched"}), "handling", HANDLERS, relation="lead_unit",
                fields=(COMMENT,), style="primary"),
         Action("return", _("Return (退回)"), frozenset({"dispatched", "handling"}), "returned", HANDLERS, relation="lead_unit",

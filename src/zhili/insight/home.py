@@ -4,7 +4,6 @@ analysis pages, so the home page and the analysis page never disagree."""
 
 from __future__ import annotations
 
-from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +16,6 @@ from . import figures as fg
 #: the home page's placeholders these cards fill (web/homepage.PLANNED)
 KEYS = frozenset({"figures", "warnings", "ranking"})
 WARNINGS_SHOWN = 5
-LEVELS = ("red", "orange", "yellow")
 
 
 def _dashboard(user) -> bool:
@@ -39,12 +37,13 @@ def cards(user, keys: tuple[str, ...]) -> dict:
             "url": reverse("insight:analysis"),
         }
     if "warnings" in keys and _dashboard(user):
-        from .warnings import warnings_for
+        from .warnings import OPEN, open_counts_by_level, warnings_for
 
-        open_ = warnings_for(user).exclude(state="handled")
-        counts = dict.fromkeys(LEVELS, 0) | dict(open_.order_by().values_list("level").annotate(n=Count("id")))
+        # every open warning of the viewer's region, whoever the rule routes it to (warnings_for)
+        open_ = warnings_for(user).filter(state__in=OPEN)
+        counts = open_counts_by_level(user)
         out["warnings"] = {
-            "counts": [(level, counts[level]) for level in LEVELS],
+            "counts": list(counts.items()),
             "total": sum(counts.values()),
             "latest": [{"title": w.title, "level": w.get_level_display().split(" ")[0], "css": w.level, "new": w.state == "new"}
                        for w in open_.order_by("-created_at", "-id")[:WARNINGS_SHOWN]],

@@ -20,7 +20,7 @@ from ..models import (
     MediationSession,
     RiskAssessment,
 )
-from ..selectors import cases_for
+from ..selectors import binding_meeting, cases_for
 from ..workflow import ACTIONS, CLOSED_STATES
 from .confirmation import issue_confirmation
 from .events import event
@@ -59,7 +59,23 @@ def _h_resolve_on_spot(actor, case, f, now):
 
 
 def _h_dispatch(actor, case, f, now):
-    _set_units(case, f["lead_unit"], f.get("cooperating_units", []))
+    """分派 (and 转办, which calls it): the lead unit, the cooperating units, the deadlines.
+
+    After a joint meeting (联席会议) its decisions bind every dispatch that follows it:
+
+    * **its cooperating units stay.** The units a dispatch names are *added* to them (a unit named
+      as the lead leaves them); a dispatch that names none keeps them. Without a meeting the units
+      named replace the case's, as before (none named: none).
+    * **its deadline stands.** The dispatch that starts the clock takes the meeting's deadline
+      instead of the policy's (the signing deadline still comes from the policy); a later dispatch
+      keeps the deadline as it stands, as before. The form and the API offer no deadline of their
+      own: a deadline a meeting decided moves only by another meeting, an approved extension or a
+      suspension — not by whoever dispatches.
+    """
+    meeting = binding_meeting(case)
+    named = list(f.get("cooperating_units", []))
+    kept = [o for o in meeting.cooperating.all() if o.pk != f["lead_unit"].pk] if meeting is not None else []
+    _set_units(case, f["lead_unit"], [*kept, *named])
     if f.get("tier"):
         case.tier = f["tier"]
     case.dispatched_by = actor
@@ -68,10 +84,16 @@ def _h_dispatch(actor, case, f, now):
     case.dispatched_at = now
     if first or case.due_at is None:
         deadlines.start_clock(case, now)
+        if meeting is not None:
+            case.due_at = meeting.deadline
     else:  # re-dispatch after a return: the handling deadline stands, the new unit gets its signing time
         p = deadlines.policy_for(case)
         case.sign_due_at = deadlines.add(now, p.sign_value if p else 1, p.sign_unit if p else "wd")
-    return {"data": {"sign_due_at": case.sign_due_at.isoformat(), "due_at": case.due_at.isoformat()}}
+    data = {"sign_due_at": case.sign_due_at.isoformat(), "due_at": case.due_at.isoformat()}
+    if meeting is not None:  # the timeline says what the case has, not only what was named
+        units = {o.pk: o for o in [*kept, *named] if o.pk != f["lead_unit"].pk}
+        data |= {"meeting_id": meeting.pk, "cooperating_units": list(units.values())}
+    return {"data": data}
 
 
 def _h_transfer(actor, case, f, now):

@@ -102,6 +102,8 @@ def _event_details(ev: CaseEvent) -> list[tuple[str, str]]:
                 continue
         elif key == "reopened":
             label, text = _("Reopened"), _("Yes")
+        elif key == "meeting_id" and ev.action in ("dispatch", "transfer"):
+            label, text = _("As the joint meeting decided"), _("Yes")
         elif key == "approved":
             label, text = _("Approved"), _("Yes") if value else _("No")
         elif key in ("master", "merged", "agreement", "from_unit"):
@@ -150,6 +152,19 @@ def _map_data(case: Case) -> dict | None:
     }
 
 
+def _meeting_note(meeting, *, clock_started: bool) -> str:
+    """Under a dispatch's cooperating units after a joint meeting: what the meeting decided stays
+    (``services.handlers`` 分派), and the units chosen are added."""
+    units = "、".join(o.name for o in meeting.cooperating.all()) or "—"
+    held = f"{local(meeting.held_at):%Y-%m-%d %H:%M}"
+    if clock_started:
+        return _("The joint meeting of %(held)s set the cooperating units %(units)s: they stay, and the units "
+                 "chosen here are added.") % {"held": held, "units": units}
+    return _("The joint meeting of %(held)s set the deadline %(deadline)s and the cooperating units %(units)s: the "
+             "dispatch keeps them, and the units chosen here are added.") % {
+        "held": held, "deadline": f"{local(meeting.deadline):%Y-%m-%d %H:%M}", "units": units}
+
+
 def _render_case(
     request,
     case: Case,
@@ -164,6 +179,7 @@ def _render_case(
     user = request.user
     now = timezone.now()
     available = services.available_actions(user, case)
+    meeting = selectors.binding_meeting(case) if any(a.name in ("dispatch", "transfer") for a in available) else None
     units = None
     actions = []
     for a in available:
@@ -180,6 +196,10 @@ def _render_case(
         if "tier" in {f.name for f in a.fields} and not initial.get("tier"):
             initial["tier"] = case.tier
         fields = forms.action_form(a, posted, errs, initial)
+        if a.name in ("dispatch", "transfer") and meeting is not None:
+            for fld in fields:
+                if fld["name"] == "cooperating_units":
+                    fld["help"] = _meeting_note(meeting, clock_started=case.dispatched_at is not None)
         for fld in fields:
             if fld["kind"] in ("unit", "units"):
                 groups = units or []

@@ -1,6 +1,6 @@
 """The big screen (/screen/) and its data (/screen/data.json, fetched every ``REFRESH_MS``): the key
 figures of today, this month and this year, the month's categories, channels and unit ranking, the
-live feed of cases, the open warnings, and the map of open cases per region."""
+live feed of cases, the open warnings (by level, of the viewer's region), and the map of open cases per region."""
 
 from __future__ import annotations
 
@@ -118,9 +118,12 @@ def screen_data(user) -> dict:
              "channel": fg.channel_label(ch), "state": st}
             for n, t, c, ch, st in cases_for(user).order_by("-created_at", "-id").values_list(
                 "number", "title", "created_at", "channel", "state")[:12]]
+    # the open warnings of the viewer's region, whoever they are routed to: the same selector and
+    # counts as the home page and the warnings page
     warns = [{"title": w.title, "level": w.level, "level_label": LEVEL_TAG.get(w.level, ("", ""))[0],
               "at": w.created_at.astimezone(SHANGHAI).strftime("%m-%d %H:%M")}
-             for w in wn.warnings_for(user).filter(state__in=("new", "acknowledged"))[:8]]
+             for w in wn.warnings_for(user).filter(state__in=wn.OPEN)[:8]]
+    by_level = wn.open_counts_by_level(user)
     regions = map_regions(user)
     counts = open_per_region(user, regions)
     return {
@@ -134,6 +137,8 @@ def screen_data(user) -> dict:
                   for r in units],
         "feed": feed,
         "warnings": warns,
+        "warning_levels": [{"level": v, "label": LEVEL_TAG[v][0], "n": n} for v, n in by_level.items()],
+        "warnings_open": sum(by_level.values()),
         "grids": {r["prefix"]: {"n": counts.get(r["prefix"], 0), "colour": colour(counts.get(r["prefix"], 0))} for r in regions},
         "legend": [{"from": n, "colour": c} for n, c in COLOURS],
         "open_total": sum(counts.values()),

@@ -28,8 +28,9 @@ marked handled by the system (``handled_by`` empty).
 
 One job a module. The engine: ``defaults`` (the rules as data: PARAMS, DEFAULT_RULES, seed_rules),
 ``common`` (what the rules share: Candidate, what changed since a rule last looked), ``engine`` (the
-sweep: raising the warnings and routing them to their recipients) and ``inbox`` (who sees them,
-acknowledging and handling). The rules, by kind: ``deadlines`` (deadline soon, overdue),
+sweep: raising the warnings and routing them to their recipients) and ``inbox`` (who may see them —
+a dashboard viewer every warning of his region — and who must act: acknowledging and handling is
+for the recipients the rule routes it to). The rules, by kind: ``deadlines`` (deadline soon, overdue),
 ``residents`` (repeat filer), ``clusters_spikes`` (cluster, spike), ``sensitive_words``,
 ``joint_meetings`` (a major case without a joint meeting) and ``unit_rates`` (a unit's on-time rate
 falling).
@@ -69,7 +70,15 @@ from .engine import (
     MAX_NEW,
     sweep,
 )
-from .inbox import acknowledge_warning, handle_warning, warnings_for
+from .inbox import (
+    LEVELS,
+    acknowledge_warning,
+    handle_warning,
+    open_counts_by_level,
+    routed_rule_ids,
+    warnings_for,
+    warnings_to_act,
+)
 from .joint_meetings import BACKFILL, rule_major_without_meeting
 from .residents import rule_repeat_filer
 from .sensitive_words import rule_sensitive_words
@@ -81,6 +90,7 @@ __all__ = [
     "DEFAULT_RULES",
     "ID_MARGIN",
     "KINDS",
+    "LEVELS",
     "LEVEL_ZH",
     "MAX_LINKED",
     "MAX_NEW",
@@ -91,8 +101,10 @@ __all__ = [
     "acknowledge_warning",
     "ewma",
     "handle_warning",
+    "open_counts_by_level",
     "params",
     "poisson_tail",
+    "routed_rule_ids",
     "rule_cluster",
     "rule_deadline_soon",
     "rule_major_without_meeting",
@@ -105,4 +117,5 @@ __all__ = [
     "spike_score",
     "sweep",
     "warnings_for",
+    "warnings_to_act",
 ]

@@ -92,6 +92,12 @@
     });
     var open = document.getElementById("s-open");
     if (open) open.textContent = d.open_total;
+    var levels = document.getElementById("s-warn-levels");
+    if (levels && d.warning_levels) {
+      levels.innerHTML = d.warning_levels.map(function (l) {
+        return '<b class="s-lv s-lv-' + esc(l.level) + '" data-level="' + esc(l.level) + '">' + esc(l.label) + " " + l.n + "</b>";
+      }).join("");
+    }
     feed("s-warnings", d.warnings, function (w) {
       return '<b class="s-lv s-lv-' + esc(w.level) + '">' + esc(w.level_label) + '</b><span class="s-t">' + esc(w.title) + "</span><time>" + esc(w.at) + "</time>";
     }, "暂无预警");
