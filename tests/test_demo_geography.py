@@ -1,5 +1,5 @@
-"""The demo's geography: the GCJ-02 → WGS-84 transform and the real outlines packaged with the demo
-(no database)."""
+"""The demo's geography: the GCJ-02 → WGS-84 transform, the real outlines packaged with the demo,
+and the streets, communities and grids generated inside them (no database)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 
 from zhili.core import validation
 from zhili.demo import district as demo
-from zhili.demo.district import gcj02, outlines
+from zhili.demo.district import gcj02, names, outlines
 
 #: published test points of the well-known transform (WGS-84 lat, lng → GCJ-02 lat, lng)
 KNOWN = [
@@ -79,6 +79,7 @@ def test_the_packaged_outlines_are_the_converted_sources():
 def test_the_packaged_outlines():
     k = outlines.kuiwen_outline()
     assert k.is_valid and k.geom_type == "Polygon"
+    assert tuple(round(v, 6) for v in k.bounds) == demo.KUIWEN_BOX
     km2 = k.area * 111.32 ** 2 * math.cos(math.radians(k.centroid.y))
     assert 170 < km2 < 190  # the 2019 outline: about 178 km²
     city = outlines.city_outlines()
@@ -87,3 +88,49 @@ def test_the_packaged_outlines():
     assert validation.overlapping_pairs(list(city.values())) == []
     coarse = shapely.union_all([shape(g) for g in outlines.features().values()])
     assert shapely.union_all(list(city.values())).symmetric_difference(coarse).area < 1e-3 * coarse.area
+    for code, _name, _kind, bounds, _grids in demo.CITY_DISTRICTS:
+        assert np.allclose(city[code].bounds, bounds, atol=0.01), code
+
+
+def _check_partition(layout) -> None:
+    specs = list(demo.walk(layout))
+    levels = {lvl: [s for s in specs if s.level == lvl] for lvl in ("district", "street", "community", "grid")}
+    outline = shape(layout.geometry)
+    by_code = {s.code: s for s in specs}
+    for lvl in ("street", "community", "grid"):
+        geoms = []
+        for s in levels[lvl]:
+            geom, errors = validation.check_geometry(s.geometry, s.code)
+            assert not errors and s.geometry["type"] == "Polygon", (s.code, errors)
+            parent = by_code[s.parent]
+            assert validation.check_inside(s.code, geom, parent.code, shape(parent.geometry)) == []
+            geoms.append(geom)
+        assert validation.overlapping_pairs(geoms) == [], lvl
+        assert bool(shapely.coverage_is_valid(geoms)), lvl  # neighbours share edges vertex for vertex
+        assert shapely.union_all(geoms).symmetric_difference(outline).area < 1e-10, lvl
+
+
+@pytest.mark.parametrize("seed", [2026, 7])
+def test_kuiwen_is_partitioned_inside_its_real_outline(seed):
+    layout = demo.kuiwen_layout(seed)
+    streets = layout.children
+    assert [s.name for s in streets] == demo.KUIWEN_STREETS
+    assert sum(len(s.children) for s in streets) == 65
+    assert sum(len(c.children) for s in streets for c in s.children) == 408
+    # the real outline, give or take the centimetre that rounding moves the vertices put on its edges
+    assert shape(layout.geometry).symmetric_difference(outlines.kuiwen_outline()).area < 1e-8
+    _check_partition(layout)
+    # each street grows around its centre; the grids are smaller in the town centre than on the outskirts
+    for s, centre in zip(streets, names.KUIWEN_STREET_CENTRES, strict=True):
+        assert shape(s.geometry).contains(Point(centre)), s.name
+    grids = [g for s in streets for c in s.children for g in c.children]
+    centre = Point(names.KUIWEN_CENTRE)
+    near = [shape(g.geometry).area for g in grids if shape(g.geometry).centroid.distance(centre) < 0.03]
+    far = [shape(g.geometry).area for g in grids if shape(g.geometry).centroid.distance(centre) > 0.09]
+    assert near and far and np.median(near) * 3 < np.median(far)
+
+
+def test_a_box_still_works_as_an_area():
+    layout = demo.layout_district("370799", "示例区", (119.0, 36.0, 119.1, 36.08), 300, seed=3)
+    assert sum(len(c.children) for s in layout.children for c in s.children) == 300
+    _check_partition(layout)

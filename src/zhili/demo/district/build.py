@@ -8,10 +8,9 @@ from collections import Counter
 
 from django.db import transaction
 
-from .layout import RegionSpec, allocate, kuiwen_layout, layout_district, walk
+from .layout import RegionSpec, allocate, city_layouts, kuiwen_layout, walk
 from .names import (
     CITY_CODE,
-    CITY_DISTRICTS,
     CITY_NAME,
     COMMUNITY_STEMS,
     COMPOUND_HEADS,
@@ -56,9 +55,7 @@ def build_demo(scale: str = "district", seed: int = 2026, stdout=None) -> dict:
         raise DemoError(f"the demo accounts' usernames are taken already: {', '.join(taken)}")
     with transaction.atomic():
         _say(stdout, "区划与网格 regions and grids…")
-        layouts = [kuiwen_layout(seed)]
-        if scale == "city":
-            layouts += [layout_district(c, n, box, g, seed, kind=k) for c, n, k, box, g in CITY_DISTRICTS if c != KUIWEN]
+        layouts = city_layouts(seed) if scale == "city" else [kuiwen_layout(seed)]
         regions = _create_regions(layouts, scale)
         _say(stdout, "组织机构 organisations…")
         orgs = _create_organisations(regions, seed)
