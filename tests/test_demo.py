@@ -221,6 +221,12 @@ def test_demo_cases_have_real_looking_addresses_inside_their_grids(built, db):
         else:
             assert address == addresses.street_address(lon, lat)  # the road and number of its point
     assert in_compound > 200
+    gates: dict[str, set] = {}
+    for address, *_ in rows:
+        m = ADDRESS.match(address)
+        if m["compound"]:
+            gates.setdefault(m["compound"], set()).add((m["road"], m["no"]))
+    assert all(len(g) == 1 for g in gates.values())  # a compound's buildings share its gate's number
     assert Counter(a for a, *_ in rows).most_common(1)[0][1] > 1  # some places come up again
     # the point-in-grid index finds each case's own grid: every point is inside the real outline
     found = _grid_index().locate_many([r[1] for r in rows], [r[2] for r in rows])

@@ -16,7 +16,6 @@ import datetime as dt
 import random
 from collections import Counter, defaultdict
 
-import shapely
 from django.db import transaction
 from shapely.geometry import shape
 
@@ -39,7 +38,7 @@ from zhili.core import crypto
 from zhili.core.calendar import SHANGHAI
 from zhili.core.models import CodeItem, Compound, Organisation, Region, Resident, User
 
-from .district import addresses, partition
+from .district import addresses
 
 ROOT_WEIGHTS = {"dispute": 24, "livelihood": 36, "hazard": 15, "city": 12, "labour": 8, "other": 5}
 TYPES_BY_ROOT = {
@@ -144,23 +143,6 @@ class _Context:
         self.policy_cache: dict = {}
         self.policies = list(DeadlinePolicy.objects.filter(active=True).select_related("category"))
         self.token_cache: dict[str, str] = {}
-
-    def place(self, rng: random.Random, code: str) -> tuple[float, float, str]:
-        """A point inside the grid and its address: mostly a building of one of the grid's compounds
-        (its point beside the compound's gate, the same for every case there), else a house on the
-        nearest road."""
-        poly = self.shapes[code]
-        here = self.compounds.get(code)
-        if here and rng.random() < 0.75:
-            name, lon, lat, n = rng.choice(here)
-            building = rng.randint(1, n)
-            spot = random.Random(f"{name}/{building}")
-            blon, blat = round(lon + spot.uniform(-5e-4, 5e-4), 6), round(lat + spot.uniform(-4e-4, 4e-4), 6)
-            if shapely.contains_xy(poly, blon, blat):
-                lon, lat = blon, blat
-            return lon, lat, addresses.building_address(lon, lat, name, building)
-        lon, lat = partition.points_in(poly, 1, rng, digits=6)[0]
-        return lon, lat, addresses.street_address(lon, lat)
 
     def tokens(self, text: str) -> str:
         if text not in self.token_cache:
@@ -288,7 +270,7 @@ def _plan(rng, ctx: _Context, created: dt.datetime, end: dt.datetime, residents,
     tier = pick(rng, [("simple", 68), ("complex", 27), ("major", 5)] if root in ("dispute", "labour")
                 else [("simple", 78), ("complex", 21), ("major", 1)])
     urgency = pick(rng, [("normal", 88), ("urgent", 9), ("emergency", 3)])
-    lon, lat, address = ctx.place(rng, code)
+    lon, lat, address = addresses.place(rng, ctx.shapes[code], ctx.compounds.get(code))
     year = created.year
     year_seq[year] = year_seq.get(year, existing.get(year, 0)) + 1
     number = f"{case_prefix()}{year}-{year_seq[year]:06d}"

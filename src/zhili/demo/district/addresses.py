@@ -15,7 +15,10 @@ from __future__ import annotations
 import math
 import random
 
+import shapely
+
 from .names import COMPOUND_HEADS, ROADS_NS, STREETS_EW, SYLLABLES
+from .partition import points_in
 
 #: the frame: Kuiwen's bounds and a margin (degrees); house numbers count from its west and north edges
 WEST, EAST, SOUTH, NORTH = 119.08, 119.31, 36.60, 36.78
@@ -70,3 +73,19 @@ def compound_name(rng: random.Random, stem: str) -> str:
 def buildings_of(households: int) -> int:
     """How many buildings a compound of so many households has (about 60 households a building)."""
     return max(1, min(40, round(households / 60)))
+
+
+def place(rng: random.Random, grid, compounds: list | None) -> tuple[float, float, str]:
+    """A point inside ``grid`` (a shapely polygon) and its address: mostly a building of one of the
+    grid's ``compounds`` (name, gate lon, gate lat, buildings) — the compound's gate on the road,
+    the building's point beside it, the same for every case there — else a house on the nearest road."""
+    if compounds and rng.random() < 0.75:
+        name, gate_lon, gate_lat, n = rng.choice(compounds)
+        building = rng.randint(1, n)
+        spot = random.Random(f"{name}/{building}")
+        lon, lat = round(gate_lon + spot.uniform(-5e-4, 5e-4), 6), round(gate_lat + spot.uniform(-4e-4, 4e-4), 6)
+        if not shapely.contains_xy(grid, lon, lat):
+            lon, lat = gate_lon, gate_lat
+        return lon, lat, building_address(gate_lon, gate_lat, name, building)
+    lon, lat = points_in(grid, 1, rng, digits=6)[0]
+    return lon, lat, street_address(lon, lat)
