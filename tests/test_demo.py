@@ -3,8 +3,10 @@ determinism, and the code tables."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -179,6 +181,73 @@ def test_derived_fields_set_without_save(built, db):
         assert c.households > 0 and 1980 <= c.built_year <= 2025
     area = sum(Region.objects.filter(level="grid").values_list("area_km2", flat=True))
     assert 140 < area < 200  # km², the whole district is 187.78 km²
+
+
+#: an address the demo writes: a road, a house number, and perhaps a compound's building
+ADDRESS = re.compile(r"^(?P<road>\S+?(街|路)) (?P<no>\d+)号( (?P<compound>\S+) (?P<building>\d+)号楼)?$")
+
+
+def _grid_index():
+    return geo.GridIndex.build(list(Region.objects.filter(level="grid").values_list("code", "geometry")))
+
+
+def test_organisations_have_road_addresses(built, db):
+    for name, address in Organisation.objects.values_list("name", "address"):
+        assert "网格" not in address, (name, address)
+    for o in Organisation.objects.filter(org_type__in=["street_office", "community_office", "property_company",
+                                                       "service_station"]):
+        assert re.fullmatch(r"潍坊市奎文区\S+?(街|路)\d+号", o.address), (o.name, o.address)
+
+
+def test_demo_cases_have_real_looking_addresses_inside_their_grids(built, db):
+    from zhili.cases.models import Case
+    from zhili.core.calendar import SHANGHAI
+    from zhili.demo.cases import generate_cases
+    from zhili.demo.district import addresses
+
+    generate_cases(400, seed=5, end=dt.datetime(2026, 11, 26, tzinfo=SHANGHAI))
+    rows = list(Case.objects.values_list("address", "lon", "lat", "region_code", "grid__code"))
+    assert len(rows) == 400
+    compounds = set(Compound.objects.values_list("grid__code", "name"))
+    in_compound = 0
+    for address, lon, lat, code, grid in rows:
+        assert "网格" not in address
+        m = ADDRESS.match(address)
+        assert m, address
+        assert grid == code
+        if m["compound"]:
+            in_compound += 1
+            assert (code, m["compound"]) in compounds, address  # a compound of the case's grid
+        else:
+            assert address == addresses.street_address(lon, lat)  # the road and number of its point
+    assert in_compound > 200
+    gates: dict[str, set] = {}
+    for address, *_ in rows:
+        m = ADDRESS.match(address)
+        if m["compound"]:
+            gates.setdefault(m["compound"], set()).add((m["road"], m["no"]))
+    assert all(len(g) == 1 for g in gates.values())  # a compound's buildings share its gate's number
+    assert Counter(a for a, *_ in rows).most_common(1)[0][1] > 1  # some places come up again
+    # the point-in-grid index finds each case's own grid: every point is inside the real outline
+    found = _grid_index().locate_many([r[1] for r in rows], [r[2] for r in rows])
+    assert found == [r[3] for r in rows]
+
+
+def test_bulk_places_lie_inside_their_grids(built, db):
+    import random
+
+    from zhili.demo.bulk import lookups
+
+    grids = list(Region.objects.filter(level="grid").order_by("code").values_list("code", flat=True))
+    places = lookups.points(random.Random(1), "370705")
+    assert len(places) == len(grids) * lookups.POINTS_PER_GRID
+    found = _grid_index().locate_many([p[2] / 1e6 for p in places], [p[3] / 1e6 for p in places])
+    assert found == [grids[p[0]] for p in places]
+    per_grid: dict[int, set] = {}
+    for p in places:
+        assert "网格" not in p[5] and ADDRESS.match(p[5]) and ADDRESS.match(p[5])["building"], p[5]
+        per_grid.setdefault(p[0], set()).add(p[5])
+    assert {len(a) for a in per_grid.values()} == {lookups.BUILDINGS_PER_GRID}
 
 
 def test_grid_teams_are_1_2_n_x(built, db):

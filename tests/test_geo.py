@@ -128,6 +128,7 @@ def test_locate_many_agrees_with_a_covers_loop_on_the_demo_district():
     got = idx.locate_many(lons, lats)
     want = [_covers_loop(polys, x, y) for x, y in zip(lons, lats, strict=True)]
     assert got == want
-    assert sum(c is None for c in got) > 0 and sum(c is not None for c in got) > 2000
+    # the real outline fills about half its bounding box (with the margin): about 1,300 of the 3,000 random points
+    assert sum(c is None for c in got) > 1000 and sum(c is not None for c in got) > 1000
     singles = [idx.locate(float(x), float(y)) for x, y in zip(lons[:200], lats[:200], strict=True)]
     assert singles == want[:200]

@@ -13,7 +13,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from django.utils import translation
 
-from zhili.core.models import Compound, Organisation
+from zhili.core.models import Compound, Organisation, Region
 from zhili.core.policy import ROLES
 from zhili.web import nav
 
@@ -328,6 +328,16 @@ def test_region_without_boundaries_says_so(users, district):
     ).content.decode()  # 大虞街道 has no boundary, nor its community
     assert "尚未录入此区域的边界" in html
     assert "leaflet.js" not in html
+
+
+@pytest.mark.django_db
+def test_demo_boundaries_are_marked_as_generated(users, district):
+    client = Client()
+    client.force_login(users["window_clerk"])
+    assert "示例边界" not in client.get("/regions/370705001001/").content.decode()  # recorded boundaries
+    Region.objects.filter(code__startswith="370705").update(is_demo=True)
+    assert "示例边界（生成），并非官方区划" in client.get("/regions/370705001001/").content.decode()
+    assert "下级区域为示例边界（生成）" in client.get("/regions/370705000000/").content.decode()
 
 
 @pytest.mark.django_db

@@ -4,7 +4,9 @@
 agreements, joint meetings and risk assessments with ``bulk_create`` — deterministic for a seed
 and an end date. The mix follows the seed's figures: every channel, type, tier and state; about
 99 % of the cases older than a month completed; returns, extensions, rework, callbacks; a
-category mix that differs from street to street. Used by ``zhili demo`` (and so ``zhili up``) and
+category mix that differs from street to street. Each case has a point inside its grid and a
+real-looking address: mostly a building of one of the grid's compounds, else a house on the
+nearest road (:mod:`zhili.demo.district.addresses`). Used by ``zhili demo`` (and so ``zhili up``) and
 by ``zhili demo --cases N`` for benchmarks.
 """
 
@@ -15,6 +17,7 @@ import random
 from collections import Counter, defaultdict
 
 from django.db import transaction
+from shapely.geometry import shape
 
 from zhili.cases import deadlines, keys, rollups
 from zhili.cases.models import (
@@ -33,7 +36,9 @@ from zhili.cases.models import (
 from zhili.cases.services import REPEAT_DAYS, case_prefix, tokens
 from zhili.core import crypto
 from zhili.core.calendar import SHANGHAI
-from zhili.core.models import CodeItem, Organisation, Region, Resident, User
+from zhili.core.models import CodeItem, Compound, Organisation, Region, Resident, User
+
+from .district import addresses
 
 ROOT_WEIGHTS = {"dispute": 24, "livelihood": 36, "hazard": 15, "city": 12, "labour": 8, "other": 5}
 TYPES_BY_ROOT = {
@@ -92,11 +97,16 @@ class _Context:
                           .order_by("code").values_list("code", "id", "geometry"))
         if not self.grids:
             raise RuntimeError("no grids: build the demo district first")
-        self.grid_boxes = []
-        for code, pk, geom in self.grids:
-            ring = geom["coordinates"][0] if geom["type"] == "Polygon" else geom["coordinates"][0][0]
-            xs, ys = [p[0] for p in ring], [p[1] for p in ring]
-            self.grid_boxes.append((code, pk, min(xs), min(ys), max(xs), max(ys)))
+        self.grid_ids = [(code, pk) for code, pk, _ in self.grids]
+        self.shapes = {code: shape(geom) for code, _, geom in self.grids}
+        # the compounds of each grid, where most matters happen: (name, gate lon, gate lat, buildings)
+        self.compounds = defaultdict(list)
+        for name, grid, lon, lat, households in (Compound.objects.filter(region_code__startswith=district_prefix,
+                                                                          lon__isnull=False, grid__isnull=False)
+                                                 .order_by("region_code", "name").values_list(
+                                                     "name", "grid__code", "lon", "lat", "households")):
+            if grid in self.shapes:
+                self.compounds[grid].append((name, lon, lat, addresses.buildings_of(households)))
         streets = sorted({c[:9] for c, _, _ in self.grids})
         # each street has its own mix of matters
         self.street_mix = {s: {r: w * rng.uniform(0.6, 1.6) for r, w in ROOT_WEIGHTS.items()} for s in streets}
@@ -248,7 +258,7 @@ def _make_residents(rng, n, ctx) -> list[Resident]:
 
 
 def _plan(rng, ctx: _Context, created: dt.datetime, end: dt.datetime, residents, year_seq, existing) -> dict:
-    code, grid_id, x0, y0, x1, y1 = rng.choice(ctx.grid_boxes)
+    code, grid_id = rng.choice(ctx.grid_ids)
     street = code[:9]
     root = pick(rng, list(ctx.street_mix[street].items()))
     leaves = ctx.leaves.get(root) or ctx.leaves.get("other") or next(iter(ctx.leaves.values()))
@@ -260,7 +270,7 @@ def _plan(rng, ctx: _Context, created: dt.datetime, end: dt.datetime, residents,
     tier = pick(rng, [("simple", 68), ("complex", 27), ("major", 5)] if root in ("dispute", "labour")
                 else [("simple", 78), ("complex", 21), ("major", 1)])
     urgency = pick(rng, [("normal", 88), ("urgent", 9), ("emergency", 3)])
-    lon, lat = rng.uniform(x0, x1), rng.uniform(y0, y1)
+    lon, lat, address = addresses.place(rng, ctx.shapes[code], ctx.compounds.get(code))
     year = created.year
     year_seq[year] = year_seq.get(year, existing.get(year, 0)) + 1
     number = f"{case_prefix()}{year}-{year_seq[year]:06d}"
@@ -274,8 +284,8 @@ def _plan(rng, ctx: _Context, created: dt.datetime, end: dt.datetime, residents,
     d1, d2 = rng.sample(DETAILS, 2)
     desc = f"{subject}，{d1}，{d2}。"
     case = Case(number=number, channel=channel, case_type=case_type, category_id=cat_id, category_path=ctx.path[cat_id],
-                title=subject, description=desc, request="请尽快协调解决", address=f"{code[-3:]}号网格附近",
-                lon=round(lon, 6), lat=round(lat, 6), grid_id=grid_id, region_code=code, urgency=urgency, tier=tier,
+                title=subject, description=desc, request="请尽快协调解决", address=address,
+                lon=lon, lat=lat, grid_id=grid_id, region_code=code, urgency=urgency, tier=tier,
                 state="registered", confidential=case_type == "report" and rng.random() < 0.5, reporter=reporter,
                 reporter_phone_index=reporter.phone_index, registered_by=ctx.clerk if channel == "window" else None,
                 created_at=created, is_repeat=is_repeat, search_text=ctx.tokens(f"{subject} {desc}"))

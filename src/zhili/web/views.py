@@ -252,6 +252,9 @@ def _region_page(request, code: str):
     }
     has_map = bool(obj.geometry or map_data["children"])
     unmapped = sum(1 for c in children if not c.geometry)
+    # the demo's districts have real outlines; its streets, communities and grids are generated
+    generated = obj.is_demo and obj.level in ("street", "community", "grid") and bool(obj.geometry)
+    generated_children = obj.is_demo and obj.level == "district" and any(c.is_demo for c in children)
     return render(
         request,
         "web/region.html",
@@ -268,6 +271,8 @@ def _region_page(request, code: str):
             "limit": PAGE_SIZE,
             "map_data": map_data if has_map else None,
             "unmapped_children": unmapped,
+            "boundary_generated": generated,
+            "children_generated": generated_children,
             "is_own_scope": obj.pk == user.region_id,
             "can_search": user.region.level != "grid",  # a grid's scope has nothing below it to find
         },

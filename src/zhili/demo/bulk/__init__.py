@@ -13,7 +13,8 @@ What a row gets, from its row number ``i`` (deterministic for a seed, an ``n`` a
 
 - ``created_at``: the 365 (``days``) Shanghai days before ``end``'s day, in row order (numbers rise with time),
   the time of day following the demo's hourly weights (07:00–22:00);
-- a grid of the district (its point one of 256 places inside the grid, each with its h3 cell), and one of 512 templates of the grid's
+- a grid of the district (its point one of 256 places inside the grid, each with its h3 cell and
+  the address of one of 16 buildings: "胜利东街 1234号 福寿花园 5号楼"), and one of 512 templates of the grid's
   street — category (street-specific mix), type, channel, tier, urgency, title, description,
   jieba tokens, lead unit (department, street office or community office), deadline policy —
   drawn with the demo generator's weights (:mod:`zhili.demo.cases`);

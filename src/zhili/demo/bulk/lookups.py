@@ -15,7 +15,7 @@ from zhili.cases.models import DeadlinePolicy
 from zhili.core import crypto
 from zhili.core.calendar import is_workday
 from zhili.core.dialect import Dialect
-from zhili.core.models import CodeItem, Organisation, Region, Resident
+from zhili.core.models import CodeItem, Compound, Organisation, Region, Resident
 
 DAYS = 365
 TEMPLATES_PER_STREET = 512
@@ -116,31 +116,56 @@ def grids(district_prefix: str) -> list[tuple]:
 def points(rng: random.Random, district_prefix: str) -> list[tuple]:
     """POINTS_PER_GRID places inside each grid (in grids' order), with their h3 cells and addresses —
     BUILDINGS_PER_GRID buildings a grid, so addresses recur as in a real district:
-    (grid idx, j, lon µ°, lat µ°, cell, address, address key). A case takes one of its grid's places
-    by its hash; h3 and the text keys have no SQL."""
-    from shapely.geometry import Point, shape
+    (grid idx, j, lon µ°, lat µ°, cell, address, address key). A building belongs to one of the
+    grid's compounds (two named after its community where none is recorded), its address is the
+    compound's gate on the nearest road ("胜利东街 1234号 福寿花园 5号楼"), its places lie around it,
+    inside the grid. A case takes one of its grid's places by its hash; h3 and the text keys have no SQL."""
+    import shapely
+    from shapely.geometry import shape
 
+    from ..district import addresses, partition
+
+    compounds: dict[str, list] = defaultdict(list)
+    for name, grid, lon, lat in (Compound.objects.filter(region_code__startswith=district_prefix, lon__isnull=False,
+                                                         grid__isnull=False)
+                                 .order_by("region_code", "name").values_list("name", "grid__code", "lon", "lat")):
+        compounds[grid].append((name, lon, lat))
     out = []
     geoms = Region.objects.filter(level="grid", code__startswith=district_prefix, geometry__isnull=False
-                                  ).order_by("code").values_list("code", "geometry")
-    for idx, (code, geom) in enumerate(geoms):
-        addresses = [f"网格{code}·{k + 1}号楼" for k in range(BUILDINGS_PER_GRID)]
-        address_keys = [keys.text_key(a) for a in addresses]
+                                  ).order_by("code").values_list("code", "geometry", "parent__name")
+    for idx, (code, geom, community) in enumerate(geoms):
         poly = shape(geom)
-        x0, y0, x1, y1 = poly.bounds
-        j = tries = 0
-        while j < POINTS_PER_GRID:
-            tries += 1
-            lon, lat = rng.uniform(x0, x1), rng.uniform(y0, y1)
-            if tries > POINTS_PER_GRID * 50:  # a sliver: its centre will do
-                lon, lat = poly.representative_point().x, poly.representative_point().y
-            elif not poly.contains(Point(lon, lat)):
-                continue
+        shapely.prepare(poly)
+        here = compounds.get(code)
+        if not here:
+            stem = (community or "").removesuffix("社区").removesuffix("村") or "幸福"
+            names = [addresses.compound_name(rng, stem)]
+            names.append(next((n for n in (addresses.compound_name(rng, stem) for _ in range(20)) if n != names[0]),
+                              f"{names[0]}东区"))
+            here = [(n, *p) for n, p in zip(names, partition.points_in(poly, 2, rng, digits=6), strict=True)]
+        spots = []
+        for b in range(BUILDINGS_PER_GRID):
+            name, glon, glat = here[b % len(here)]
+            address = addresses.building_address(glon, glat, name, b // len(here) + 1)
+            lon, lat = _near(poly, rng, glon, glat, 5e-4)
+            spots.append((lon, lat, address, keys.text_key(address)))
+        for j in range(POINTS_PER_GRID):
+            blon, blat, address, key = spots[j % BUILDINGS_PER_GRID]
+            lon, lat = _near(poly, rng, blon, blat, 1.5e-4)
             lon_u, lat_u = round(lon * 1e6), round(lat * 1e6)
-            b = j % BUILDINGS_PER_GRID
-            out.append((idx, j, lon_u, lat_u, keys.cell_of(lon_u / 1e6, lat_u / 1e6), addresses[b], address_keys[b]))
-            j += 1
+            out.append((idx, j, lon_u, lat_u, keys.cell_of(lon_u / 1e6, lat_u / 1e6), address, key))
     return out
+
+
+def _near(poly, rng: random.Random, lon: float, lat: float, spread: float) -> tuple[float, float]:
+    """A point within ``spread`` degrees of (lon, lat) inside ``poly`` (rounded to 6 decimals), else (lon, lat)."""
+    import shapely
+
+    for _ in range(4):
+        x, y = round(lon + rng.uniform(-spread, spread), 6), round(lat + rng.uniform(-spread, spread) * 0.8, 6)
+        if shapely.contains_xy(poly, x, y):
+            return x, y
+    return lon, lat
 
 
 def templates(rng: random.Random, n_streets: int) -> list[tuple]:

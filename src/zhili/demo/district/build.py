@@ -8,10 +8,10 @@ from collections import Counter
 
 from django.db import transaction
 
-from .layout import RegionSpec, allocate, kuiwen_layout, layout_district, walk
+from . import addresses, partition
+from .layout import RegionSpec, allocate, city_layouts, kuiwen_layout, walk
 from .names import (
     CITY_CODE,
-    CITY_DISTRICTS,
     CITY_NAME,
     COMMUNITY_STEMS,
     COMPOUND_HEADS,
@@ -21,7 +21,6 @@ from .names import (
     N_COMPOUNDS,
     N_PROPERTY_COMPANIES,
     N_STATIONS,
-    ROADS,
     WINDOWS,
 )
 from .people import DEMO_ACCOUNTS, create_people
@@ -56,9 +55,7 @@ def build_demo(scale: str = "district", seed: int = 2026, stdout=None) -> dict:
         raise DemoError(f"the demo accounts' usernames are taken already: {', '.join(taken)}")
     with transaction.atomic():
         _say(stdout, "区划与网格 regions and grids…")
-        layouts = [kuiwen_layout(seed)]
-        if scale == "city":
-            layouts += [layout_district(c, n, box, g, seed, kind=k) for c, n, k, box, g in CITY_DISTRICTS if c != KUIWEN]
+        layouts = city_layouts(seed) if scale == "city" else [kuiwen_layout(seed)]
         regions = _create_regions(layouts, scale)
         _say(stdout, "组织机构 organisations…")
         orgs = _create_organisations(regions, seed)
@@ -161,6 +158,8 @@ def _org(code, name, org_type, region, *, name_en="", parent=None, stationed=Fal
 
 
 def _create_organisations(regions: dict, seed: int) -> dict:
+    from shapely.geometry import shape
+
     from zhili.core.models import Organisation
 
     rng = random.Random(f"{seed}/organisations")
@@ -168,8 +167,15 @@ def _create_organisations(regions: dict, seed: int) -> dict:
     streets = sorted((r for r in regions.values() if r.level == "street" and r.code.startswith(KUIWEN)), key=lambda r: r.code)
     comms = sorted((r for r in regions.values() if r.level == "community" and r.code.startswith(KUIWEN)), key=lambda r: r.code)
 
-    def addr(place: str = "") -> str:
-        return f"潍坊市奎文区{place or rng.choice(ROADS)}{rng.randint(1, 1999)}号"
+    shapes: dict[str, object] = {}
+
+    def addr(region) -> str:
+        """An office somewhere in its region, on the nearest road."""
+        if region.code not in shapes:
+            shapes[region.code] = shape(region.geometry)
+        lon, lat = partition.points_in(shapes[region.code], 1, rng, digits=6)[0]
+        road, number = addresses.road_at(lon, lat)
+        return f"潍坊市奎文区{road}{number}号"
 
     def phone() -> str:
         return f"0536-8{rng.randint(0, 999999):06d}"
@@ -182,17 +188,17 @@ def _create_organisations(regions: dict, seed: int) -> dict:
     orgs.append(centre)
     for i, (code, name, en, stationed) in enumerate(DEPARTMENTS, start=1):
         orgs.append(_org(code, name, "department", district, name_en=en, stationed=stationed, order=i,
-                         address=hall if stationed else addr(), phone=phone()))
+                         address=hall if stationed else addr(district), phone=phone()))
     windows = [_org(f"win-{i:02d}", f"{i}号窗口 {zh}", "window", district, name_en=f"Window {i}: {en}",
                     parent=centre, order=i, address=f"{hall} 一楼大厅{i}号窗口")
                for i, (zh, en) in enumerate(WINDOWS, start=1)]
     orgs += windows
     for s in streets:
         orgs.append(_org(f"street-{s.code}", f"{s.name}办事处", "street_office", s, name_en=f"{s.name} street office",
-                         address=addr(), phone=phone(), order=int(s.code[6:9])))
+                         address=addr(s), phone=phone(), order=int(s.code[6:9])))
     for c in comms:
         orgs.append(_org(f"comm-{c.code}", f"{c.name}居民委员会", "community_office", c,
-                         name_en=f"{c.name} residents' committee", address=addr(), phone=phone(), order=int(c.code[9:])))
+                         name_en=f"{c.name} residents' committee", address=addr(c), phone=phone(), order=int(c.code[9:])))
     # red property management: one community company per community, two with a second one
     company_of: dict[str, list[Organisation]] = {}
     doubles = set(rng.sample(range(len(comms)), N_PROPERTY_COMPANIES - len(comms)))
@@ -203,7 +209,7 @@ def _create_organisations(regions: dict, seed: int) -> dict:
         for name in names:
             k += 1
             o = _org(f"prop-{k:02d}", name, "property_company", c, name_en=f"{stem} community property services Co.",
-                     address=addr(), phone=phone(), order=k)
+                     address=addr(c), phone=phone(), order=k)
             company_of.setdefault(c.code, []).append(o)
             orgs.append(o)
     # 19 property service stations, two or three per street
@@ -214,20 +220,20 @@ def _create_organisations(regions: dict, seed: int) -> dict:
         for c in sorted(rng.sample(in_street, n), key=lambda r: r.code):
             k += 1
             orgs.append(_org(f"pss-{k:02d}", f"{c.name}物业服务站", "service_station", c, parent=company_of[c.code][0],
-                             name_en=f"{c.name} property service station", address=addr(), order=k))
+                             name_en=f"{c.name} property service station", address=addr(c), order=k))
     # legal aid on four levels: district centre, street stations, community points (grids: the grid worker)
     la_centre = _org("la-district", "奎文区法律援助中心", "legal_aid_site", district, name_en="Kuiwen Legal Aid Centre",
-                     address=addr("胜利东街"), phone="0536-12348")
+                     address=addr(district), phone="0536-12348")
     orgs.append(la_centre)
     la_street = {}
     for s in streets:
         o = _org(f"la-{s.code}", f"{s.name}法律援助工作站", "legal_aid_site", s, parent=la_centre,
-                 name_en=f"{s.name} legal-aid station", address=addr(), order=int(s.code[6:9]))
+                 name_en=f"{s.name} legal-aid station", address=addr(s), order=int(s.code[6:9]))
         la_street[s.code] = o
         orgs.append(o)
     for c in comms:
         orgs.append(_org(f"la-{c.code}", f"{c.name}法律援助联系点", "legal_aid_site", c, parent=la_street[c.code[:9] + "000"],
-                         name_en=f"{c.name} legal-aid contact point", address=addr(), order=int(c.code[9:])))
+                         name_en=f"{c.name} legal-aid contact point", address=addr(c), order=int(c.code[9:])))
     # mediation: district committee and professional committees, street committees, community committees
     med = _org("med-district", "奎文区人民调解委员会", "mediation_committee", district,
                name_en="Kuiwen People's Mediation Committee", address=hall)
@@ -265,18 +271,6 @@ def _create_organisations(regions: dict, seed: int) -> dict:
     return {o.code: o for o in orgs}
 
 
-def _random_point_in(geom, rng: random.Random) -> tuple[float, float]:
-    from shapely.geometry import Point
-
-    x0, y0, x1, y1 = geom.bounds
-    for _ in range(1000):
-        lon, lat = round(rng.uniform(x0, x1), 6), round(rng.uniform(y0, y1), 6)
-        if geom.contains(Point(lon, lat)):
-            return lon, lat
-    p = geom.representative_point()
-    return round(p.x, 6), round(p.y, 6)
-
-
 def _create_compounds(regions: dict, orgs: dict, seed: int) -> int:
     from shapely.geometry import shape
 
@@ -296,12 +290,15 @@ def _create_compounds(regions: dict, orgs: dict, seed: int) -> int:
         if o.org_type == "property_company":
             companies.setdefault(o.region.code, []).append(o)
     names_used: set[str] = set()
+    shapes: dict[str, object] = {}
     rows = []
     for c, n in zip(comms, counts, strict=True):
         basic = sorted((g for g in grids_of[c.code] if g.grid_type == "basic"), key=lambda g: g.code)
         for _ in range(n):
             grid = rng.choice(basic)
-            lon, lat = _random_point_in(shape(grid.geometry), rng)
+            if grid.code not in shapes:
+                shapes[grid.code] = shape(grid.geometry)
+            lon, lat = partition.points_in(shapes[grid.code], 1, rng, digits=6)[0]
             old = rng.random() < 0.7  # 红色物业 covers the old compounds first
             rows.append(Compound(
                 name=_compound_name(rng, c.name.removesuffix("社区"), names_used, old),

@@ -1,24 +1,31 @@
 """The demo district's geometry, pure computation (no database): streets, communities and grids
-with boundaries that tile a box.
+cut from a district's real outline (:mod:`.outlines`).
 
-Boundaries tile the district exactly: each level is cut from the one above by straight,
-slightly slanted guillotine cuts (like city blocks), every cut vertex is inserted into every
-polygon whose edge it lies on, so neighbours share their edges vertex for vertex, grids lie
-inside their community and communities inside their street.
+Each level is cut from the one above (:mod:`.partition`): Voronoi cells around well-spread seeds,
+denser towards the town centre, clipped to the parent. Kuiwen's streets grow around plausible
+centres of its eight real streets; communities and grids around seeded random points. Every
+vertex is shared by the neighbours whose edge it lies on, grids lie inside their community and
+communities inside their street, and their union is the outline. Only the outline is real: the
+streets', communities' and grids' boundaries are generated samples.
 """
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass, field
 
+import shapely
+from shapely.geometry import Polygon, shape
+
+from . import partition
 from .names import (
     CITY_CODE,
+    CITY_DISTRICTS,
     COMMUNITY_STEMS,
     DEDICATED,
     KUIWEN,
-    KUIWEN_BOX,
+    KUIWEN_CENTRE,
+    KUIWEN_STREET_CENTRES,
     KUIWEN_STREETS,
     N_COMMUNITIES,
     N_DEDICATED,
@@ -41,134 +48,6 @@ def allocate(total: int, n: int, rng: random.Random, low: int, spread: float = 0
     return parts
 
 
-class Tiler:
-    """Recursive guillotine cuts of a box into a planar subdivision with shared vertices.
-
-    Works in kilometres (x east, y north) from the box's south-west corner; vertices are
-    numbered, and every vertex a cut puts on an edge is registered on that edge so all the
-    polygons that share it (neighbours, parents) include it when expanded.
-    """
-
-    #: A cut never passes closer than this (km) to an existing vertex.
-    EPS = 0.004
-
-    def __init__(self, box: tuple[float, float, float, float]):
-        self.lon0, self.lat0, lon1, lat1 = box
-        self.ky = 111.32
-        self.kx = 111.32 * math.cos(math.radians((self.lat0 + lat1) / 2))
-        self.box = box
-        w, h = (lon1 - self.lon0) * self.kx, (lat1 - self.lat0) * self.ky
-        self.xs = [0.0, w, w, 0.0]
-        self.ys = [0.0, 0.0, h, h]
-        self.splits: dict[tuple[int, int], int] = {}
-        self.root = [0, 1, 2, 3]
-
-    def expand(self, ring: list[int]) -> list[int]:
-        out: list[int] = []
-        for k, a in enumerate(ring):
-            out.append(a)
-            self._between(a, ring[(k + 1) % len(ring)], out)
-        return out
-
-    def _between(self, a: int, b: int, out: list[int]) -> None:
-        v = self.splits.get((a, b) if a < b else (b, a))
-        if v is not None:
-            self._between(a, v, out)
-            out.append(v)
-            self._between(v, b, out)
-
-    def area(self, ring: list[int]) -> float:
-        xs, ys = self.xs, self.ys
-        return 0.5 * sum(xs[a] * ys[b] - xs[b] * ys[a] for a, b in zip(ring, ring[1:] + ring[:1], strict=True))
-
-    def centroid(self, ring: list[int]) -> tuple[float, float]:
-        n = len(ring)
-        return sum(self.xs[i] for i in ring) / n, sum(self.ys[i] for i in ring) / n
-
-    def split(self, ring: list[int], n: int, rng: random.Random) -> list[list[int]]:
-        """Cut a convex ring into ``n`` convex pieces of roughly equal area."""
-        if n <= 1:
-            return [ring]
-        ring = self.expand(ring)
-        xs = [self.xs[i] for i in ring]
-        ys = [self.ys[i] for i in ring]
-        w, h = max(xs) - min(xs), max(ys) - min(ys)
-        across = w > h * rng.uniform(0.85, 1.15)  # cut across the longer side
-        theta = (0.0 if across else math.pi / 2) + rng.uniform(-0.22, 0.22)
-        nx, ny = math.cos(theta), math.sin(theta)
-        n1 = n // 2 + (rng.randint(0, 1) if n % 2 else 0)
-        frac = min(0.9, max(0.1, n1 / n * rng.uniform(0.92, 1.08)))
-        s = [nx * x + ny * y for x, y in zip(xs, ys, strict=True)]
-        total = abs(_area(xs, ys))
-        lo, hi = min(s), max(s)
-        for _ in range(32):  # bisection: the part below the line holds ``frac`` of the area
-            mid = (lo + hi) / 2
-            if _clipped_area(xs, ys, s, mid) < frac * total:
-                lo = mid
-            else:
-                hi = mid
-        c = (lo + hi) / 2
-        for _ in range(20):  # keep clear of existing vertices
-            near = [v for v in s if abs(v - c) < self.EPS]
-            if not near:
-                break
-            c += 2.5 * self.EPS if c >= near[0] else -2.5 * self.EPS
-        below: list[int] = []
-        above: list[int] = []
-        m = len(ring)
-        for k in range(m):
-            a, b = ring[k], ring[(k + 1) % m]
-            sa, sb = s[k] - c, s[(k + 1) % m] - c
-            (below if sa < 0 else above).append(a)
-            if (sa < 0) != (sb < 0):
-                t = sa / (sa - sb)
-                self.xs.append(self.xs[a] + t * (self.xs[b] - self.xs[a]))
-                self.ys.append(self.ys[a] + t * (self.ys[b] - self.ys[a]))
-                v = len(self.xs) - 1
-                self.splits[(a, b) if a < b else (b, a)] = v
-                below.append(v)
-                above.append(v)
-        return self.split(below, n1, rng) + self.split(above, n - n1, rng)
-
-    def reading_order(self, rings: list[list[int]]) -> list[list[int]]:
-        """Rings numbered from west to east, then north to south (in rows of about their size)."""
-        if len(rings) < 2:
-            return rings
-        cents = [self.centroid(r) for r in rings]
-        band = math.sqrt(sum(abs(self.area(r)) for r in rings) / len(rings))
-        top = max(y for _, y in cents)
-        keyed = sorted(range(len(rings)), key=lambda i: (round((top - cents[i][1]) / band), cents[i][0]))
-        return [rings[i] for i in keyed]
-
-    def geojson(self, ring: list[int]) -> dict:
-        ring = self.expand(ring)
-        coords = [[round(self.lon0 + self.xs[i] / self.kx, 7), round(self.lat0 + self.ys[i] / self.ky, 7)]
-                  for i in ring]
-        return {"type": "Polygon", "coordinates": [coords + [coords[0]]]}
-
-
-def _area(xs: list[float], ys: list[float]) -> float:
-    n = len(xs)
-    return 0.5 * sum(xs[i] * ys[(i + 1) % n] - xs[(i + 1) % n] * ys[i] for i in range(n))
-
-
-def _clipped_area(xs: list[float], ys: list[float], s: list[float], c: float) -> float:
-    """Area of the part of a convex polygon where s < c."""
-    px: list[float] = []
-    py: list[float] = []
-    n = len(xs)
-    for k in range(n):
-        j = (k + 1) % n
-        if s[k] < c:
-            px.append(xs[k])
-            py.append(ys[k])
-        if (s[k] < c) != (s[j] < c):
-            t = (s[k] - c) / (s[k] - s[j])
-            px.append(xs[k] + t * (xs[j] - xs[k]))
-            py.append(ys[k] + t * (ys[j] - ys[k]))
-    return abs(_area(px, py)) if len(px) >= 3 else 0.0
-
-
 @dataclass
 class RegionSpec:
     code: str
@@ -179,19 +58,38 @@ class RegionSpec:
     grid_type: str = ""
     population: int | None = None
     children: list[RegionSpec] = field(default_factory=list)
-    ring: list[int] = field(default_factory=list, repr=False)  # vertex ids in the tiler
+    shape: Polygon | None = field(default=None, repr=False, compare=False)  # the boundary, in shapely
+
+
+def as_polygon(area) -> Polygon:
+    """A box (lon0, lat0, lon1, lat1), a GeoJSON (Multi)Polygon or a shapely geometry as one Polygon
+    (a MultiPolygon's largest part)."""
+    if isinstance(area, (tuple, list)) and len(area) == 4 and all(isinstance(v, int | float) for v in area):
+        return shapely.box(*area)
+    geom = shape(area) if isinstance(area, dict) else area
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon"]
+    return max(parts, key=lambda p: p.area)
 
 
 def layout_district(code6: str, name: str, box, n_grids: int, seed: int = 2026, kind: str = "district",
                     street_names: list[str] | None = None, n_communities: int | None = None,
-                    n_dedicated: int | None = None) -> RegionSpec:
-    """The regions of one district — streets, communities, grids — with boundaries tiling ``box``.
+                    n_dedicated: int | None = None, street_centres: list[tuple[float, float]] | None = None,
+                    centre: tuple[float, float] | None = None, conform: bool = True) -> RegionSpec:
+    """The regions of one district — streets, communities, grids — with boundaries that tile its area.
 
+    ``box`` is the district's area: its real outline (GeoJSON or shapely), or a box (lon0, lat0,
+    lon1, lat1). Streets grow around ``street_centres`` (one per name) when given, around seeded
+    points otherwise; ``centre`` is the town centre, where communities and grids are smallest.
     Pure computation (no database): the same arguments give the same result. Kuiwen uses the
     real street names and the article's counts; other districts get generated names.
     """
     rng = random.Random(f"{seed}/layout/{code6}")
-    tiler = Tiler(box)
+    area = as_polygon(box)
+    c = area.centroid
+    frame = partition.Frame(c.x, c.y)
+    if centre is None:
+        p = area.representative_point()
+        centre = (p.x, p.y)
     n_comm = n_communities or max(6, round(n_grids / 6.3))
     n_streets = len(street_names) if street_names else max(5, round(n_comm / 8))
     n_ded = n_dedicated if n_dedicated is not None else max(1, n_grids // 35)
@@ -213,30 +111,37 @@ def layout_district(code6: str, name: str, box, n_grids: int, seed: int = 2026, 
         rng.shuffle(comm_stems)
         comm_stems = comm_stems[:n_comm]
 
-    district = RegionSpec(f"{code6}000000", name, "district", CITY_CODE, ring=tiler.root)
-    street_rings = tiler.reading_order(tiler.split(tiler.root, n_streets, rng))
+    district = RegionSpec(f"{code6}000000", name, "district", CITY_CODE, shape=area)
+    if street_centres:
+        street_polys = partition.split(area, list(street_centres), frame)
+    else:  # the streets (and towns) in reading order, towns being the outer ones
+        seeds = partition.spread_seeds(area, n_streets, rng, frame, centre, falloff_km=8.0)
+        street_polys = partition.split(area, seeds, frame)
+        street_polys = [street_polys[i] for i in partition.reading_order(street_polys)]
+        far = sorted(range(n_streets), key=lambda i: street_polys[i].centroid.distance(shapely.Point(centre)))
+        street_polys = [street_polys[i] for i in sorted(far[:n_sub]) + sorted(far[n_sub:])]
     ci = 0
-    for si, (sname, sseq, sring) in enumerate(zip(street_names, street_seqs, street_rings, strict=True)):
+    for si, (sname, sseq, spoly) in enumerate(zip(street_names, street_seqs, street_polys, strict=True)):
         scode = f"{code6}{sseq:03d}000"
-        street = RegionSpec(scode, sname, "street", district.code, ring=sring)
+        street = RegionSpec(scode, sname, "street", district.code, shape=spoly)
         district.children.append(street)
         town = sname.endswith("镇")
-        comm_rings = tiler.reading_order(tiler.split(sring, comm_counts[si], rng))
-        for k, cring in enumerate(comm_rings):
+        comm_polys = _cut(spoly, comm_counts[si], rng, frame, centre)
+        for k, cpoly in enumerate(comm_polys):
             stem = comm_stems[ci]
             if town:  # villages (村委会 201…)
                 cname = f"{rng.choice(SURNAMES)}{rng.choice(VILLAGE_TAILS)}村" if rng.random() < 0.5 else f"{stem}村"
                 cseq = 201 + k
             else:
                 cname, cseq = f"{stem}社区", 1 + k
-            comm = RegionSpec(f"{scode[:9]}{cseq:03d}", cname, "community", scode, ring=cring)
+            comm = RegionSpec(f"{scode[:9]}{cseq:03d}", cname, "community", scode, shape=cpoly)
             street.children.append(comm)
-            grid_rings = tiler.reading_order(tiler.split(cring, grid_counts[ci], rng))
+            grid_polys = _cut(cpoly, grid_counts[ci], rng, frame, centre)
             special = None
             if ci in dedicated:
-                special = min(range(len(grid_rings)), key=lambda i: abs(tiler.area(grid_rings[i])))
+                special = min(range(len(grid_polys)), key=lambda i: grid_polys[i].area)
             seq = 0
-            for gi, gring in enumerate(grid_rings):
+            for gi, gpoly in enumerate(grid_polys):
                 if gi == special:
                     gname = f"{cname}{rng.choice(DEDICATED)}专属网格"
                     grid = RegionSpec(f"{comm.code}901", gname, "grid", comm.code, grid_type="dedicated",
@@ -245,21 +150,34 @@ def layout_district(code6: str, name: str, box, n_grids: int, seed: int = 2026, 
                     seq += 1
                     grid = RegionSpec(f"{comm.code}{seq:03d}", f"{cname}第{_cn_number(seq)}网格", "grid",
                                       comm.code, grid_type="basic", population=rng.randint(780, 1560))
-                grid.ring = gring
+                grid.shape = gpoly
                 comm.children.append(grid)
             ci += 1
-    # geometry last: every cut is made, so each ring expands to all the vertices on its edges
     for street in district.children:
-        street.geometry = tiler.geojson(street.ring)
         for comm in street.children:
-            comm.geometry = tiler.geojson(comm.ring)
-            for grid in comm.children:
-                grid.geometry = tiler.geojson(grid.ring)
             comm.population = sum(g.population or 0 for g in comm.children)
         street.population = sum(c.population or 0 for c in street.children)
-    district.geometry = tiler.geojson(tiler.root)
     district.population = sum(s.population or 0 for s in district.children)
+    if conform:
+        conform_districts([district])
     return district
+
+
+def conform_districts(districts: list[RegionSpec]) -> None:
+    """Set every region's GeoJSON, all levels of all ``districts`` at once: every grid vertex goes
+    into every edge it lies on (neighbours share their edges vertex for vertex, across district
+    borders too), coordinates rounded to 7 decimals."""
+    specs = [s for d in districts for s in walk(d)]
+    grids = [s.shape for s in specs if s.level == "grid"]
+    for spec, geometry in zip(specs, partition.conform([s.shape for s in specs], grids), strict=True):
+        spec.geometry = geometry
+        spec.shape = shape(geometry)
+
+
+def _cut(poly: Polygon, n: int, rng: random.Random, frame: partition.Frame, centre) -> list[Polygon]:
+    """``poly`` in ``n`` pieces around seeded points, in reading order."""
+    pieces = partition.split(poly, partition.spread_seeds(poly, n, rng, frame, centre), frame)
+    return [pieces[i] for i in partition.reading_order(pieces)]
 
 
 def _cn_number(n: int) -> str:
@@ -281,10 +199,26 @@ def _unique_stems(rng: random.Random, n: int, avoid: set[str] = frozenset()) -> 
     return out
 
 
-def kuiwen_layout(seed: int = 2026) -> RegionSpec:
-    """Kuiwen's 8 streets, 65 communities and 408 grids (12 of them dedicated)."""
-    return layout_district(KUIWEN, "奎文区", KUIWEN_BOX, N_GRIDS, seed, street_names=KUIWEN_STREETS,
-                           n_communities=N_COMMUNITIES, n_dedicated=N_DEDICATED)
+def kuiwen_layout(seed: int = 2026, conform: bool = True) -> RegionSpec:
+    """Kuiwen's 8 streets, 65 communities and 408 grids (12 of them dedicated), inside its real outline."""
+    from .outlines import kuiwen_outline
+
+    return layout_district(KUIWEN, "奎文区", kuiwen_outline(), N_GRIDS, seed, street_names=KUIWEN_STREETS,
+                           n_communities=N_COMMUNITIES, n_dedicated=N_DEDICATED, street_centres=KUIWEN_STREET_CENTRES,
+                           centre=KUIWEN_CENTRE, conform=conform)
+
+
+def city_layouts(seed: int = 2026) -> list[RegionSpec]:
+    """Kuiwen (as :func:`kuiwen_layout`) and the other eleven districts and counties of Weifang,
+    each inside its real outline (:func:`.outlines.city_outlines`), conformed together."""
+    from .outlines import centres, city_outlines
+
+    real, seats = city_outlines(), centres()
+    districts = [kuiwen_layout(seed, conform=False)]
+    districts += [layout_district(c, n, real[c], g, seed, kind=k, centre=seats[c], conform=False)
+                  for c, n, k, _bounds, g in CITY_DISTRICTS if c != KUIWEN]
+    conform_districts(districts)
+    return districts
 
 
 def walk(spec: RegionSpec):

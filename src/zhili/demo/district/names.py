@@ -1,28 +1,35 @@
-"""The demo district's names and figures: Kuiwen's box and streets, the districts of the city
+"""The demo district's names and figures: Kuiwen's bounds, streets and their centres, the districts of the city
 scale, the counts of the Kuiwen article (``shared/seed/``), and the lists that the names of
 people, communities, compounds, departments and windows are drawn from."""
 
 CITY_CODE, CITY_NAME = "370700000000", "潍坊市"
 KUIWEN = "370705"
-#: Kuiwen's box (lon0, lat0, lon1, lat1), WGS-84.
-KUIWEN_BOX = (119.08, 36.66, 119.25, 36.76)
+#: the bounds (lon0, lat0, lon1, lat1; WGS-84) of Kuiwen's real outline (:mod:`.outlines`)
+KUIWEN_BOX = (119.090112, 36.607687, 119.30012, 36.768957)
 KUIWEN_STREETS = ["东关街道", "大虞街道", "梨园街道", "廿里堡街道", "潍州路街道", "北苑街道", "广文街道", "北海路街道"]
+#: where each street's region grows from (lon, lat; WGS-84): plausible, not surveyed — the old town
+#: along the Bailang river in the west, the newer streets north and east, 廿里堡 the rural east and
+#: south-east, 潍州路 the south-west lobe. The streets' boundaries are generated around them.
+KUIWEN_STREET_CENTRES = [(119.118, 36.708), (119.140, 36.722), (119.128, 36.745), (119.250, 36.680),
+                         (119.122, 36.650), (119.168, 36.733), (119.148, 36.690), (119.190, 36.712)]
+#: the town centre: communities and grids are smallest here and grow towards the outskirts
+KUIWEN_CENTRE = (119.14, 36.71)
 
-#: The districts of the city scale: code, name, kind, box, grids. Boxes are side by side (not the
-#: real outlines); the gaps between them stand for the development zones Weifang manages apart.
+#: The districts of the city scale: code, name, kind, bounds, grids. Each is laid out inside its real
+#: outline (:func:`.outlines.city_outlines`); the bounds are those outlines' (WGS-84), for reference.
 CITY_DISTRICTS = [
-    ("370702", "潍城区", "district", (119.00, 36.55, 119.08, 36.76), 420),
-    ("370703", "寒亭区", "district", (119.00, 36.76, 119.35, 37.20), 380),
-    ("370704", "坊子区", "district", (119.08, 36.40, 119.35, 36.66), 360),
+    ("370702", "潍城区", "district", (118.94, 36.59, 119.11, 36.82), 420),
+    ("370703", "寒亭区", "district", (118.89, 36.72, 119.43, 37.29), 380),
+    ("370704", "坊子区", "district", (119.06, 36.26, 119.57, 36.74), 360),
     ("370705", "奎文区", "district", KUIWEN_BOX, 408),
-    ("370724", "临朐县", "county", (118.50, 36.00, 118.95, 36.40), 420),
-    ("370725", "昌乐县", "county", (118.80, 36.40, 119.00, 36.80), 330),
-    ("370781", "青州市", "county", (118.50, 36.40, 118.80, 36.80), 470),
-    ("370782", "诸城市", "county", (119.35, 36.00, 120.00, 36.40), 520),
-    ("370783", "寿光市", "county", (118.50, 36.80, 119.00, 37.20), 500),
-    ("370784", "安丘市", "county", (118.95, 36.00, 119.35, 36.40), 430),
-    ("370785", "高密市", "county", (119.35, 36.40, 120.00, 36.76), 420),
-    ("370786", "昌邑市", "county", (119.35, 36.76, 119.80, 37.20), 360),
+    ("370724", "临朐县", "county", (118.23, 36.07, 118.82, 36.62), 420),
+    ("370725", "昌乐县", "county", (118.72, 36.28, 119.17, 36.77), 330),
+    ("370781", "青州市", "county", (118.17, 36.41, 118.77, 36.96), 470),
+    ("370782", "诸城市", "county", (119.01, 35.71, 119.73, 36.27), 520),
+    ("370783", "寿光市", "county", (118.54, 36.72, 119.12, 37.30), 500),
+    ("370784", "安丘市", "county", (118.73, 36.08, 119.45, 36.56), 430),
+    ("370785", "高密市", "county", (119.44, 36.15, 120.01, 36.69), 420),
+    ("370786", "昌邑市", "county", (119.21, 36.44, 119.62, 37.16), 360),
 ]
 
 N_COMMUNITIES, N_GRIDS, N_DEDICATED = 65, 408, 12
@@ -41,8 +48,19 @@ COMMUNITY_STEMS = [
     "月河", "仓颉", "鸢都", "苇湾", "金马", "新城", "颐园", "惠贤", "百合", "同心", "凤凰", "银枫",
     "龙泉", "嘉和", "丰华", "康乐", "南屯", "北关", "清平", "瑞景", "华都", "书香",
 ]
-ROADS = ["东风东街", "胜利东街", "健康东街", "福寿东街", "文化路", "北宫东街", "鸢飞路", "虞河路", "新华路",
-         "北海路", "潍州路", "四平路", "樱前街", "民生东街", "青年路", "和平路", "白浪河路", "金宝街"]
+#: Kuiwen's roads for the demo's addresses (:mod:`.addresses`), a plausible frame rather than a survey:
+#: east–west streets (街), north to south: (name, latitude, WGS-84)
+STREETS_EW = [
+    ("北宫东街", 36.7335), ("东风东街", 36.7195), ("民生东街", 36.7120), ("胜利东街", 36.7050), ("健康东街", 36.6940),
+    ("樱前街", 36.6880), ("福寿东街", 36.6810), ("宝通东街", 36.6710), ("玉清东街", 36.6600), ("金宝街", 36.6470),
+    ("安顺街", 36.6340), ("丰华街", 36.6210),
+]
+#: north–south roads (路), west to east: (name, longitude, WGS-84)
+ROADS_NS = [
+    ("白浪河路", 119.1085), ("新华路", 119.1210), ("文化路", 119.1310), ("四平路", 119.1420), ("虞河路", 119.1520),
+    ("潍州路", 119.1630), ("北海路", 119.1760), ("鸢飞路", 119.1900), ("东方路", 119.2050), ("金马路", 119.2200),
+    ("志远路", 119.2360), ("育英路", 119.2520), ("长松路", 119.2680), ("龙泉路", 119.2850),
+]
 COMPOUND_HEADS = ["花园", "家园", "小区", "新村", "苑", "公寓", "佳园", "名居", "雅居", "嘉园"]
 DANWEI = ["供电公司", "潍柴", "纺织厂", "邮政", "粮食局", "棉麻公司", "化工厂", "一中", "交通局", "建设银行",
           "自来水公司", "煤矿", "农机厂", "针织厂", "二轻", "电业局", "铁路", "烟草公司", "物资局", "商业局"]
