@@ -70,7 +70,9 @@ class Life:
     def __init__(self, case, end: dt.datetime, policy: tuple | None, who: str):
         self.case, self.end, self.policy = case, end, policy
         self.t = case.created_at
-        self.events = [CaseEvent(at=case.created_at, actor=case.registered_by, actor_name=who, action="register",
+        by = case.registered_by
+        self.events = [CaseEvent(at=case.created_at, actor=by, actor_name=by.display_name if by else who,
+                                 actor_org=by.organisation.name if by and by.organisation_id else "", action="register",
                                  from_state="", to_state="registered", data={"channel": case.channel})]
         self.units: dict[int, list] = {}  # unit pk → [unit, recorded_at, part] (CaseUnit)
         self.meetings: list[JointMeeting] = []  # each with ._units and ._coop

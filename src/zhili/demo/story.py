@@ -8,9 +8,9 @@ part, disputes are mediated, some ask for more time, a few are returned to the d
 late), checked and called back. An unsatisfied or unsolved callback reopens the case as rework —
 the unit handles it again and the resident is called back again — and a few residents stay
 unsatisfied: their cases stay open. Major matters (重大纠纷会商研判) first go to the 政法委's joint
-meeting (联席会议, held once for the major matters of a few days, about 80 a year) with a risk
-assessment; its lead unit, cooperating units and deadline bind the dispatch. Old closed cases are
-archived.
+meeting (联席会议: a session a working day or two after, which the major matters accepted meanwhile
+share — about 80 sessions for about 116 major matters a year) with a risk assessment; its lead unit,
+cooperating units and deadline bind the dispatch. Old closed cases are archived.
 """
 
 from __future__ import annotations
