@@ -74,19 +74,18 @@ class Intake:
         from shapely.geometry import shape
 
         from zhili.core.models import CodeItem, Region, Resident
-        from zhili.demo.cases import DETAILS, SUBJECTS
+        from zhili.demo.matters import LEAVES
 
         self.rng = rng
         cats = list(CodeItem.objects.filter(type="case_category", active=True).values_list("id", "code", "parent_id"))
         parents = {p for _, _, p in cats if p}
-        self.categories = [code for pk, code, _ in cats if pk not in parents]
+        self.categories = [code for pk, code, _ in cats if pk not in parents and code in LEAVES]
         self.grids = [shape(g) for g in Region.objects.filter(level="grid", code__startswith="370705",
                                                               geometry__isnull=False).values_list("geometry", flat=True)]
         ids = list(Resident.objects.order_by("-id").values_list("id", flat=True)[:50_000])
         pool = rng.sample(ids, min(2000, len(ids)))
         self.returning = [(r.name, r.phone) for r in Resident.objects.filter(id__in=pool) if r.phone]
-        self.subjects = [s for v in SUBJECTS.values() for s in v]
-        self.details = DETAILS
+        self.leaves = LEAVES
 
     def point(self) -> tuple[float, float]:
         from shapely.geometry import Point
@@ -106,17 +105,17 @@ class Intake:
     def payload(self) -> dict:
         rng = self.rng
         lon, lat = self.point()
-        subject = rng.choice(self.subjects)
-        d1, d2 = rng.sample(self.details, 2)
+        category = rng.choice(self.categories)
+        matter = rng.choice(self.leaves[category].matters)  # a title and text of the category (zhili.demo.matters)
         if self.returning and rng.random() < 0.3:
             name, phone = rng.choice(self.returning)
         else:
             name, phone = "测试" + rng.choice("王张李刘陈杨赵孙"), self.phone()
         return {
             "channel": rng.choice(["window", "window", "phone", "online", "grid"]),
-            "case_type": rng.choice(["dispute", "complaint", "help", "livelihood", "consult", "hazard"]),
-            "category": rng.choice(self.categories), "title": subject,
-            "description": f"{subject}，{d1}，{d2}。", "request": "请尽快协调解决",
+            "case_type": rng.choice(matter.types),
+            "category": category, "title": matter.title,
+            "description": f"{matter.text}。", "request": "请尽快协调解决",
             "lon": lon, "lat": lat, "urgency": rng.choice(["normal"] * 9 + ["urgent"]),
             "tier": rng.choice(["simple", "simple", "simple", "complex"]),
             "parties": [{"name": name, "phone": phone, "role": "applicant"},

@@ -411,18 +411,19 @@ class Minute:
     def run(self) -> dict:
         from zhili.cases import services
         from zhili.core.errors import ZhiliError
-        from zhili.demo.cases import DETAILS, SUBJECTS
+        from zhili.demo.matters import LEAVES
 
         rng = self.rng
         made = events = errors = 0
         t = time.perf_counter()
-        subjects = [s for v in SUBJECTS.values() for s in v]
+        categories = [c for c in self.categories if c in LEAVES]
         for _ in range(self.n_cases):
-            subject = rng.choice(subjects)
+            category = rng.choice(categories)
+            matter = rng.choice(LEAVES[category].matters)  # a title and text of the category (zhili.demo.matters)
             try:
                 services.register_case(self.clerk, channel=rng.choice(["window", "phone", "online"]), case_type="dispute",
-                                       category=rng.choice(self.categories), title=subject,
-                                       description=f"{subject}，{rng.choice(DETAILS)}。", grid=rng.choice(self.grids),
+                                       category=category, title=matter.title,
+                                       description=f"{matter.text}。", grid=rng.choice(self.grids),
                                        parties=[{"name": "测试" + rng.choice("王张李刘陈杨"), "phone": rng.choice(self.phones)}])
                 made += 1
             except ZhiliError:

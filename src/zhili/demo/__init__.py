@@ -2,7 +2,9 @@
 
 - :mod:`zhili.demo.district`: the demo district (Kuiwen, or the whole city of Weifang) — regions
   and their boundaries, organisations, compounds, staff, grid teams and the demo accounts;
-- :mod:`zhili.demo.cases`: a living year of cases for that district, through the ORM;
+- :mod:`zhili.demo.cases`: a living year of cases for that district, through the ORM — what each
+  case is about from :mod:`zhili.demo.matters` (titles, texts and units by category), how it lives
+  from :mod:`zhili.demo.story`, held to the workflow's rules by :mod:`zhili.demo.lifecycle`;
 - :mod:`zhili.demo.bulk`: millions of synthetic cases in set-based SQL, for the benchmarks.
 
 Used by ``zhili demo`` and ``zhili up`` (:mod:`zhili.cli`), the benchmarks in ``bench/`` and the

@@ -17,7 +17,8 @@ What a row gets, from its row number ``i`` (deterministic for a seed, an ``n`` a
   the address of one of 16 buildings: "胜利东街 1234号 福寿花园 5号楼"), and one of 512 templates of the grid's
   street — category (street-specific mix), type, channel, tier, urgency, title, description,
   jieba tokens, lead unit (department, street office or community office), deadline policy —
-  drawn with the demo generator's weights (:mod:`zhili.demo.cases`);
+  drawn from the demo's matters (:mod:`zhili.demo.matters`), as the year of cases draws them: a
+  title and text of the category, and a lead unit that handles it;
 - a reporter from a pool of residents created here with real encrypted phones and blind
   indexes (``n // 10``, at least 1,000), 30 % of the cases from a few frequent filers;
 - a life: 1 % rejected, 0.5 % merged, 45 % of the simple cases resolved on the spot, the rest

@@ -172,23 +172,24 @@ def templates(rng: random.Random, n_streets: int) -> list[tuple]:
     """Case templates per street: category, type, channel, tier, urgency, texts, lead unit, deadlines."""
     from zhili.cases.services import tokens
 
-    from ..cases import CHANNELS, DETAILS, LEAD_BY_ROOT, ROOT_WEIGHTS, SUBJECTS, TYPES_BY_ROOT, pick
+    from ..matters import COMMUNITY, ROOT_WEIGHTS, STREET, draw, leaves_of, pick
 
     cats = list(CodeItem.objects.filter(type="case_category", active=True).values_list("id", "code", "parent_id"))
     if not cats:
         raise RuntimeError("no case categories: migrate first (it seeds the code tables)")
     by_id = {pk: (code, parent) for pk, code, parent in cats}
-    has_children = {parent for _, _, parent in cats if parent}
-    leaves: dict[str, list[int]] = defaultdict(list)
-    path = {}
+    path, cat_of = {}, {}
     for pk in sorted(by_id):
         chain, node = [], pk
         while node and node in by_id:
             chain.append(by_id[node][0])
             node = by_id[node][1]
         path[pk] = "/".join(reversed(chain))
-        if pk not in has_children:
-            leaves[chain[-1]].append(pk)
+        cat_of[chain[0]] = pk
+    leaves = {r: leaves_of(r, cat_of) for r in ROOT_WEIGHTS}
+    roots = [r for r in ROOT_WEIGHTS if leaves[r]]
+    if not roots:
+        raise RuntimeError("no case categories of the demo's matters (zhili.demo.matters) in the code table")
     depts = {o.code: o.pk for o in Organisation.objects.filter(org_type="department").order_by("id")}
     any_org = Organisation.objects.filter(org_type="department").order_by("id").values_list("id", flat=True).first() \
         or Organisation.objects.order_by("id").values_list("id", flat=True).first()
@@ -196,26 +197,20 @@ def templates(rng: random.Random, n_streets: int) -> list[tuple]:
         raise RuntimeError("no organisations: build the demo district first")
     policies = list(DeadlinePolicy.objects.filter(active=True).select_related("category"))
     token_cache: dict[str, str] = {}
-    roots = [r for r in ROOT_WEIGHTS if leaves.get(r)] or sorted(leaves)
     rows = []
     for s in range(n_streets):
-        mix = [(r, ROOT_WEIGHTS.get(r, 5) * rng.uniform(0.6, 1.6)) for r in roots]
+        mix = [(r, ROOT_WEIGHTS[r] * rng.uniform(0.6, 1.6)) for r in roots]
         for k in range(TEMPLATES_PER_STREET):
-            root = pick(rng, mix)
-            cat = rng.choice(leaves[root])
-            case_type = pick(rng, TYPES_BY_ROOT.get(root, TYPES_BY_ROOT["other"]))
-            channel = "petition" if case_type == "petition" else pick(rng, CHANNELS)
-            if channel == "petition" and case_type != "petition":
-                channel = "window"
-            tier = pick(rng, [("simple", 68), ("complex", 27), ("major", 5)] if root in ("dispute", "labour")
-                        else [("simple", 78), ("complex", 21), ("major", 1)])
-            urgency = pick(rng, [("normal", 88), ("urgent", 9), ("emergency", 3)])
-            lead = rng.choice(LEAD_BY_ROOT.get(root, ["street"]))
-            lead_kind = {"street": 1, "community": 2}.get(lead, 0)
-            dept = depts.get(lead) or rng.choice(list(depts.values()) or [any_org])
-            subject = rng.choice(SUBJECTS.get(root, SUBJECTS["other"]))
-            d1, d2 = rng.sample(DETAILS, 2)
-            desc = f"{subject}，{d1}，{d2}。"
+            d = draw(rng, pick(rng, leaves[pick(rng, mix)]))
+            cat = cat_of[d.leaf.code]
+            case_type, channel, tier, urgency = d.case_type, d.channel, d.tier, d.urgency
+            # the lead: a department of the matter, or the case's street or community office (kind 1, 2);
+            # without the department in the database, the street office (and any department without that)
+            units = [d.lead, *d.leaf.lead_units(d.matter)]
+            lead = next((u for u in units if u in (STREET, COMMUNITY) or u in depts), STREET)
+            lead_kind = {STREET: 1, COMMUNITY: 2}.get(lead, 0)
+            dept = depts.get(lead) or next((depts[u] for u in units if u in depts), any_org)
+            subject, desc = d.matter.title, d.description
             text = f"{subject} {desc}"
             if text not in token_cache:
                 token_cache[text] = " ".join(tokens(text))
