@@ -114,6 +114,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ZHILI_OTP_REQUIRED_ROLES = tuple(r.strip() for r in os.environ.get(
     "ZHILI_OTP_REQUIRED_ROLES", "sys_admin,security_admin,audit_admin").split(",") if r.strip())
 ZHILI_OTP_REQUIRE_SUPERUSERS = True
+#: 回访未接通: after this many failed callback attempts the case closes as 无法联系 (its own count)
+ZHILI_CALLBACK_ATTEMPTS = int(os.environ.get("ZHILI_CALLBACK_ATTEMPTS", "3"))
 OTP_TOTP_ISSUER = "Zhili"
 
 AUTHENTICATION_BACKENDS = [

@@ -128,6 +128,10 @@ ACTIONS: dict[str, Action] = {
                        FieldSpec("satisfaction", "choice", _("Satisfaction"), choices=SATISFACTION_CHOICES),
                        FieldSpec("comment", "text", _("The resident's words"), required=False)),
                style="primary", description="Unsatisfied or not solved reopens the case as rework (重办)."),
+        Action("callback_failed", _("Resident not reached (回访未接通)"), frozenset({"callback"}), None,
+               CHECKERS | {"community_staff"}, fields=(FieldSpec("comment", "text", _("How it was tried"), required=False),),
+               description="Each failed attempt is recorded; after ZHILI_CALLBACK_ATTEMPTS of them (3 by default) the "
+                           "case closes as 无法联系 (unreachable), counted apart from the verdicts."),
         Action("archive", _("Archive (归档)"), frozenset({"closed"}), "archived", frozenset({"window_clerk", "centre_admin"})),
         Action("supervise", _("Supervise (督办)"), OPEN_STATES - {"registered"}, None, frozenset({"centre_admin"}),
                fields=(FieldSpec("card", "choice", _("Card"), choices=(("yellow", _("Yellow card (黄牌)")), ("red", _("Red card (红牌)")))),

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from zhili.cases import deadlines
+from django.conf import settings
+
+from zhili.cases import deadlines, ledger
 from zhili.cases.models import (
     AgreementFollowUp,
     CaseEvent,
@@ -210,6 +212,7 @@ class Life:
                 c.due_at = meeting.deadline
         else:
             c.sign_due_at = deadlines.add(t, *self.sign_time())
+        ledger.assigned(c, f["lead_unit"].pk, t, c.sign_due_at)
         data = {"sign_due_at": c.sign_due_at.isoformat(), "due_at": c.due_at.isoformat()}
         if meeting is not None:
             units = {o.pk: o for o in [*kept, *named] if o.pk != f["lead_unit"].pk}
@@ -231,6 +234,8 @@ class Life:
     def _callback(self, t, actor, org, f):
         c = self.case
         c.solved, c.satisfaction = f["solved"], f["satisfaction"]
+        c.callback_attempts = 0
+        ledger.verdict(c, f["satisfaction"], f["solved"])
         if f["solved"] and f["satisfaction"] in ("satisfied", "basic"):
             c.closed_at = t
             return {"to_state": "closed"}
@@ -239,13 +244,26 @@ class Life:
         return {"to_state": "handling" if c.lead_unit_id else "accepted", "comment": f.get("comment", ""),
                 "data": {"reopened": True}}
 
+    def _callback_failed(self, t, actor, org, f):
+        c = self.case
+        c.callback_attempts += 1
+        limit = max(1, settings.ZHILI_CALLBACK_ATTEMPTS)
+        data = {"attempt": c.callback_attempts, "of": limit}
+        if c.callback_attempts >= limit:
+            c.unreachable, c.closed_at = True, t
+            return {"to_state": "closed", "data": data | {"unreachable": True}}
+        return {"data": data}
+
     def _hold_meeting(self, t, actor, org, f):
         m = JointMeeting(held_at=f["held_at"], venue=f.get("venue", ""), convenor=actor, attendees=f["attendees"],
                          decisions=f["decisions"], lead_unit=f["lead_unit"], deadline=f["deadline"], created_at=t)
         m._units, m._coop = list(f["units"]), list(f.get("cooperating_units", []))
         self.meetings.append(m)
+        running = self.case.state in ("dispatched", "handling", "returned")
+        if running and self.case.lead_unit_id != f["lead_unit"].pk:
+            ledger.assigned(self.case, f["lead_unit"].pk, t, t, signed=t)
         self._set_units(f["lead_unit"], m._coop)
-        if self.case.state in ("dispatched", "handling", "returned"):
+        if running:
             self.case.due_at = f["deadline"]
         self._ref = ("meeting_id", m)
         return {"comment": f["decisions"], "data": {"meeting_id": None}}

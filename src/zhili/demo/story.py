@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.conf import settings
+
 from zhili.cases.models import CaseEvent
 from zhili.cases.workflow import CLOCK_STATES, OPEN_STATES
 from zhili.core.calendar import SHANGHAI, is_workday
@@ -30,7 +32,7 @@ HOUR = dt.timedelta(hours=1)
 
 REJECT = 0.015  # not accepted (不予受理)
 MERGE = 0.35  # a repeat while the reporter's earlier case of the kind is open: merged into it
-UNREACHABLE = 0.001  # the callback never gets through
+UNREACHABLE = 0.004  # the callback never gets through: closed as 无法联系 after the set attempts
 STUCK = 0.5  # unsatisfied again after rework: the resident stays unsatisfied, the case open
 ON_SPOT = {"consult": 0.75, "suggestion": 0.5, "help": 0.35, "dispute": 0.35, "complaint": 0.25, "livelihood": 0.2,
            "hazard": 0.15, "report": 0.1, "petition": 0.0}
@@ -278,7 +280,10 @@ def confirm(rng, ctx, life: Life, d: Draw, grid_code: str, clerk) -> None:
                 continue
             if not life.act(life.t + _hours(rng, 1, 30), "check_pass", {}, actor=clerk):
                 return
-        if rng.random() < UNREACHABLE:
+        if rng.random() < UNREACHABLE:  # three calls a day or more apart, none answered: 无法联系
+            for _ in range(settings.ZHILI_CALLBACK_ATTEMPTS):
+                if not life.act(life.t + _hours(rng, 20, 72), "callback_failed", {"comment": "电话无人接听"}, actor=clerk):
+                    return
             return
         (solved, sat) = pick(rng, VERDICTS[min(rounds, 2)])
         words = "" if solved and sat != "unsatisfied" else rng.choice(UNSATISFIED_WORDS) if sat == "unsatisfied" \

@@ -28,6 +28,7 @@ from .case import (
 )
 from .rollups import (
     COUNTERS,
+    DailyGridRollup,
     DailyStreetRollup,
     DailyUnitRollup,
     DueRollup,
@@ -44,6 +45,6 @@ __all__ = [
     "CaseUnit", "Channel", "ConfirmationToken", "DeadlinePolicy", "JointMeeting", "MediationAgreement",
     "MediationSession", "Notification", "PartyRole", "RiskAssessment", "Satisfaction", "TextMessage", "Tier",
     "Urgency", "attachment_path",
-    "COUNTERS", "DailyStreetRollup", "DailyUnitRollup", "DueRollup", "MonthlyCellRollup", "MonthlyGridRollup",
+    "COUNTERS", "DailyGridRollup", "DailyStreetRollup", "DailyUnitRollup", "DueRollup", "MonthlyCellRollup", "MonthlyGridRollup",
     "MonthlyStreetRollup", "RecurringRollup", "RegionRollup", "TextKey",
 ]

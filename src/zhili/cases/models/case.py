@@ -123,6 +123,11 @@ class Case(models.Model):
     resolved_in_grid = models.BooleanField(_("resolved inside the grid (事在格里办)"), default=False)
     on_time = models.BooleanField(null=True, blank=True, help_text="result submitted before due_at")
     was_overdue = models.BooleanField(default=False, help_text="open past its deadline at some time (set by the sweep)")
+    unreachable = models.BooleanField(_("closed: resident not reachable (无法联系)"), default=False,
+                                      help_text="closed after the configured callback attempts all failed")
+    callback_attempts = models.PositiveSmallIntegerField(default=0, help_text="failed callback attempts since the result")
+    ledger = models.JSONField(default=dict, blank=True,
+                              help_text="assignments to units and every verdict, for the figures (zhili.cases.ledger)")
     is_repeat = models.BooleanField(default=False, help_text="the reporter filed the same kind of matter within 30 days before")
     master = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases",
                                verbose_name=_("merged into"))

@@ -1,7 +1,11 @@
 """The case counters (统计汇总): rows kept current by the case services in the same transaction as
-the change, at the grains the figures need. Each case contributes to exactly one row of each table
-(keyed by the day or month it was registered), so a row is the sum of its cases' contributions and
-can be checked against a raw recount (``zhili manage rollups --check``, :mod:`zhili.cases.rollups`).
+the change, at the grains the figures need. A case contributes *entries*, each dated by the day
+its fact happened (:func:`zhili.cases.rollups.contribution`): its registration (受理, and what is
+counted of the cases registered in a period: completed, verdicts, handling time …), its close
+(期内办结), the day it fell due (应办结) and each assignment to a unit (派单: signing, returns,
+extensions, charged to that unit). Each entry adds to one row of each table, keyed by the entry's
+day or month, so a row is the sum of its entries and can be checked against a raw recount
+(``zhili manage rollups --check``).
 
 They belong to the cases they count: :mod:`zhili.cases.rollups` keeps them; ``insight`` reads them
 to make its figures (:mod:`zhili.insight.figures`). The tables keep the names they had when
@@ -10,9 +14,11 @@ to make its figures (:mod:`zhili.insight.figures`). The tables keep the names th
 
 from django.db import models
 
+#: the counters of every rollup row; which entry of a case adds to which is
+#: :func:`zhili.cases.rollups.contribution`, what the figures make of them :mod:`zhili.insight.figures`
 COUNTERS = (
-    "received", "completed", "completed_on_time", "overdue_ever", "handling_seconds", "handled",
-    "dispatched", "signed_on_time", "callbacks", "satisfied", "basic", "unsatisfied", "solved",
+    "received", "completed", "closed", "unreachable", "due", "due_on_time", "overdue_ever", "handling_seconds",
+    "handled", "dispatched", "signed_on_time", "callbacks", "satisfied", "basic", "unsatisfied", "solved",
     "returned", "extended", "reworked", "repeat", "in_grid",
 )
 
@@ -20,7 +26,10 @@ COUNTERS = (
 class Counters(models.Model):
     received = models.IntegerField(default=0)
     completed = models.IntegerField(default=0)
-    completed_on_time = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    unreachable = models.IntegerField(default=0)
+    due = models.IntegerField(default=0)
+    due_on_time = models.IntegerField(default=0)
     overdue_ever = models.IntegerField(default=0)
     handling_seconds = models.BigIntegerField(default=0)
     handled = models.IntegerField(default=0)
@@ -74,7 +83,9 @@ class MonthlyStreetRollup(Counters):
 
 
 class DailyUnitRollup(Counters):
-    """day × lead unit × street: unit performance and rankings, for the district or one street."""
+    """day × unit × street: unit performance and rankings, for the district or one street. Each entry
+    is charged to the unit that acted: an assignment's counters to the unit it was given to, the
+    day a case fell due to the unit holding it then, the rest to the case's lead unit."""
 
     day = models.DateField()
     unit_id = models.IntegerField()
@@ -97,6 +108,20 @@ class MonthlyGridRollup(Counters):
         db_table = "insight_monthlygridrollup"
         constraints = [models.UniqueConstraint(fields=["month", "grid_code", "category_id"], name="uniq_month_grid")]
         indexes = [models.Index(fields=["grid_code", "month"])]
+
+
+class DailyGridRollup(Counters):
+    """day × grid × category: a community's or grid's figures for dates that are not whole months
+    (the days at either edge of a period; its whole months come from MonthlyGridRollup)."""
+
+    day = models.DateField()
+    grid_code = models.CharField(max_length=15)
+    category_id = models.IntegerField()
+
+    class Meta:
+        db_table = "insight_dailygridrollup"
+        constraints = [models.UniqueConstraint(fields=["day", "grid_code", "category_id"], name="uniq_day_grid")]
+        indexes = [models.Index(fields=["grid_code", "day"])]
 
 
 class RegionRollup(Counters):

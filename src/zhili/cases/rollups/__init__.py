@@ -16,6 +16,7 @@ what another app reads the counters through.
 
 from ..models import (
     COUNTERS,
+    DailyGridRollup,
     DailyStreetRollup,
     DailyUnitRollup,
     DueRollup,
@@ -36,16 +37,17 @@ from .counters import (
     contribution,
     keys,
     mark_overdue,
+    rows,
     snapshot,
     track,
     upsert_sql,
 )
 
 __all__ = [
-    "COUNTERS", "DailyStreetRollup", "DailyUnitRollup", "DueRollup", "MonthlyCellRollup", "MonthlyGridRollup",
+    "COUNTERS", "DailyGridRollup", "DailyStreetRollup", "DailyUnitRollup", "DueRollup", "MonthlyCellRollup", "MonthlyGridRollup",
     "MonthlyStreetRollup", "RecurringRollup", "RegionRollup", "TextKey",
     "DONE", "NOT_RECEIVED", "TABLES",
     "dues", "recurring",
     "add_sums", "apply_change", "changes", "check", "contribution", "keys", "mark_overdue", "rebuild", "recount",
-    "recount_in_sql", "snapshot", "track", "upsert_sql",
+    "recount_in_sql", "rows", "snapshot", "track", "upsert_sql",
 ]

@@ -13,18 +13,15 @@ from zhili.core import rowsql
 
 from ..models import COUNTERS, Case
 from . import dues, recurring
-from .counters import TABLES, contribution, keys
+from .counters import TABLES, rows
 
 
 def recount(cases) -> dict[tuple, Counter]:
     """The rollup rows that ``cases`` (an iterable) add up to."""
     sums: dict[tuple, Counter] = defaultdict(Counter)
     for case in cases:
-        contrib = contribution(case)
-        if not contrib:
-            continue
-        for model, key in keys(case):
-            sums[(model, tuple(sorted(key.items())))].update(contrib)
+        for k, counts in rows(case).items():
+            sums[k].update(counts)
     return sums
 
 

@@ -18,11 +18,13 @@ from django.db import transaction
 
 from zhili.core import counters as core_counters
 from zhili.core import rowsql
-from zhili.core.calendar import SHANGHAI, working_time_between
+from zhili.core.calendar import SHANGHAI
 
+from .. import ledger
 from ..models import (
     COUNTERS,
     Case,
+    DailyGridRollup,
     DailyStreetRollup,
     DailyUnitRollup,
     MonthlyCellRollup,
@@ -39,70 +41,108 @@ TABLES: tuple[tuple[type, tuple[str, ...]], ...] = (
     (MonthlyStreetRollup, ("month", "street_code", "category_id", "channel")),
     (DailyUnitRollup, ("day", "unit_id", "street_code")),
     (MonthlyGridRollup, ("month", "grid_code", "category_id")),
+    (DailyGridRollup, ("day", "grid_code", "category_id")),
     (RegionRollup, ("region_code",)),
     (MonthlyCellRollup, ("month", "street_code", "cell", "root_category")),
 )
 
 
+def _day(t: dt.datetime) -> dt.date:
+    return t.astimezone(SHANGHAI).date()
 
-def contribution(case) -> dict[str, int]:
-    """What one case adds to the counters of its rows. Formulas of the figures build on these."""
-    c: dict[str, int] = {}
+
+def contribution(case) -> list[tuple[dt.date, int | None, dict[str, int]]]:
+    """What one case counts for: its entries, each ``(day, unit, counters)`` — the day the fact
+    happened (Asia/Shanghai) and the unit it is charged to. The one definition the figures build on
+    (decision 0006); the bulk loader's SQL restates it (``zhili.demo.bulk.statements.rollup_sql``).
+
+    * **registration** (受理日, the case's lead unit): received; of these, completed (closed or
+      archived), reworked (completed after a rework), in_grid (completed, settled in the grid),
+      overdue_ever, repeat; handled and handling_seconds (natural time from the last dispatch — or
+      registration, settled on the spot — to the result, completed cases); callbacks and
+      satisfied / basic / unsatisfied / solved over **every** verdict the resident gave.
+    * **close** (办结日, the lead unit): closed; unreachable when closed as 无法联系.
+    * **falling due** (应办结): a case with a handling deadline once its result is in or its
+      deadline has passed open (``was_overdue``) — due, and due_on_time when the result came by the
+      deadline. Dated the deadline's day, or the result's if that came first (never a day to come);
+      charged to the unit holding the case at the deadline.
+    * **each assignment** (派单日, the unit it was given to): dispatched; signed_on_time, returned,
+      extended (at least one approved extension while it held the case).
+
+    A case not accepted (不予受理) or merged counts nowhere."""
     if case.state in NOT_RECEIVED:
-        return c
-    c["received"] = 1
-    if case.state in DONE:
-        c["completed"] = 1
-        if case.on_time is not False:
-            c["completed_on_time"] = 1
+        return []
+    done = case.state in DONE
+    reg: dict[str, int] = {"received": 1}
+    if done:
+        reg["completed"] = 1
+        if case.rework_count:
+            reg["reworked"] = 1
+        if case.resolved_in_grid:
+            reg["in_grid"] = 1
+        if case.resolved_at:
+            start = case.dispatched_at or case.created_at
+            reg["handled"] = 1
+            reg["handling_seconds"] = max(0, int((case.resolved_at - start).total_seconds()))
     if case.on_time is False or case.was_overdue:
-        c["overdue_ever"] = 1
-    if case.state in DONE and case.resolved_at:
-        start = case.dispatched_at or case.created_at
-        c["handling_seconds"] = int(working_time_between(start, case.resolved_at).total_seconds()) if case.resolved_at > start else 0
-        c["handled"] = 1
-    if case.dispatched_at:
-        c["dispatched"] = 1
-        if case.signed_at and case.sign_due_at and case.signed_at <= case.sign_due_at:
-            c["signed_on_time"] = 1
-    if case.satisfaction:
-        c["callbacks"] = 1
-        c[{"satisfied": "satisfied", "basic": "basic", "unsatisfied": "unsatisfied"}[case.satisfaction]] = 1
-        if case.solved:
-            c["solved"] = 1
-    if case.return_count:
-        c["returned"] = 1
-    if case.extension_count:
-        c["extended"] = 1
-    if case.rework_count:
-        c["reworked"] = 1
+        reg["overdue_ever"] = 1
     if case.is_repeat:
-        c["repeat"] = 1
-    if case.resolved_in_grid and case.state in DONE:
-        c["in_grid"] = 1
-    return c
+        reg["repeat"] = 1
+    for satisfaction, solved in ledger.verdicts(case):
+        reg["callbacks"] = reg.get("callbacks", 0) + 1
+        if satisfaction in VERDICTS:
+            reg[satisfaction] = reg.get(satisfaction, 0) + 1
+        if solved:
+            reg["solved"] = reg.get("solved", 0) + 1
+    out = [(_day(case.created_at), case.lead_unit_id, reg)]
+    if done and case.closed_at:
+        out.append((_day(case.closed_at), case.lead_unit_id, {"closed": 1, **({"unreachable": 1} if case.unreachable else {})}))
+    if case.due_at is not None and (case.resolved_at is not None or case.was_overdue):
+        on_time = case.resolved_at is not None and case.on_time is True
+        day = _day(case.due_at)
+        if case.resolved_at is not None:
+            day = min(day, _day(case.resolved_at))
+        out.append((day, ledger.unit_at(case, case.due_at), {"due": 1, **({"due_on_time": 1} if on_time else {})}))
+    for a in ledger.assignments(case):
+        c = {"dispatched": 1}
+        if a["sg"] is not None and a["sd"] is not None and a["sg"] <= a["sd"]:
+            c["signed_on_time"] = 1
+        if a["r"]:
+            c["returned"] = 1
+        if a["x"]:
+            c["extended"] = 1
+        out.append((_day(ledger.at(a["t"])), a["u"], c))
+    return out
 
 
-def _day(case) -> dt.date:
-    return case.created_at.astimezone(SHANGHAI).date()
+VERDICTS = ("satisfied", "basic", "unsatisfied")
 
 
-def keys(case) -> list[tuple[type, dict]]:
-    """The row of each rollup table that this case counts in."""
-    day = _day(case)
+def keys(case, day: dt.date, unit: int | None) -> list[tuple[type, dict]]:
+    """The row of each rollup table that an entry of this case (dated ``day``, charged to ``unit``) adds to."""
     month = day.replace(day=1)
     street = case.region_code[:9]
     out = [(DailyStreetRollup, {"day": day, "street_code": street, "category_id": case.category_id, "channel": case.channel}),
            (MonthlyStreetRollup, {"month": month, "street_code": street, "category_id": case.category_id,
                                   "channel": case.channel})]
-    if case.lead_unit_id:
-        out.append((DailyUnitRollup, {"day": day, "unit_id": case.lead_unit_id, "street_code": street}))
+    if unit:
+        out.append((DailyUnitRollup, {"day": day, "unit_id": unit, "street_code": street}))
     if len(case.region_code) == 15:
         out.append((MonthlyGridRollup, {"month": month, "grid_code": case.region_code, "category_id": case.category_id}))
+        out.append((DailyGridRollup, {"day": day, "grid_code": case.region_code, "category_id": case.category_id}))
     out.append((RegionRollup, {"region_code": case.region_code}))
     if case.cell:
         out.append((MonthlyCellRollup, {"month": month, "street_code": street, "cell": case.cell,
                                         "root_category": case.category_path.split("/")[0]}))
+    return out
+
+
+def rows(case) -> dict[tuple, Counter]:
+    """(model, key) → the counters this case adds to that row: every entry's keys."""
+    out: dict[tuple, Counter] = defaultdict(Counter)
+    for day, unit, counts in contribution(case):
+        for model, key in keys(case, day, unit):
+            out[(model, tuple(sorted(key.items())))].update(counts)
     return out
 
 
@@ -117,16 +157,15 @@ def upsert_sql(model, key: dict, delta: dict[str, int], after: str = "") -> tupl
 
 
 def changes(before: tuple | None, after) -> list[tuple[type, dict, dict]]:
-    """(model, key, delta) of each row that ``contribution(after) - contribution(before)`` changes,
-    always in the same order (table, key), so two transactions never wait on each other's rows crosswise."""
+    """(model, key, delta) of each row that ``rows(after) - rows(before)`` changes, always in the
+    same order (table, key), so two transactions never wait on each other's rows crosswise."""
     deltas: dict[tuple, Counter] = defaultdict(Counter)
     if before is not None:
-        b_keys, b_contrib, _b_text, _b_due = before
-        for model, key in b_keys:
-            deltas[(model, tuple(sorted(key.items())))].subtract(b_contrib)
+        for k, counts in before[0].items():
+            deltas[k].subtract(counts)
     if after is not None:
-        for model, key in keys(after):
-            deltas[(model, tuple(sorted(key.items())))].update(contribution(after))
+        for k, counts in rows(after).items():
+            deltas[k].update(counts)
     out = []
     for (model, key), delta in sorted(deltas.items(), key=lambda kv: (kv[0][0]._meta.db_table, str(kv[0][1]))):
         delta = {k: v for k, v in delta.items() if v}
@@ -136,16 +175,16 @@ def changes(before: tuple | None, after) -> list[tuple[type, dict, dict]]:
 
 
 def apply_change(before: tuple | None, after) -> None:
-    """Add ``contribution(after) - contribution(before)`` to the rows of both (and move the case's
-    recurring titles and addresses, :mod:`recurring`, when they change)."""
+    """Add ``rows(after) - rows(before)`` to the counter rows (and move the case's recurring titles
+    and addresses, :mod:`recurring`, and its deadline day, :mod:`dues`, when they change)."""
     for model, key, delta in changes(before, after):
         rowsql.run(*upsert_sql(model, key, delta))
-    recurring.apply_change(before[2] if before is not None else [], after)
-    dues.apply_change(before[3] if before is not None else [], after)
+    recurring.apply_change(before[1] if before is not None else [], after)
+    dues.apply_change(before[2] if before is not None else [], after)
 
 
 def snapshot(case) -> tuple:
-    return keys(case), contribution(case), recurring.entries(case), dues.entries(case)
+    return rows(case), recurring.entries(case), dues.entries(case)
 
 
 @contextmanager

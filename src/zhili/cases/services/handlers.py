@@ -4,11 +4,13 @@ calls them through ``HANDLERS``."""
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Invalid
 from zhili.core.models import Organisation
 
-from .. import deadlines, notify
+from .. import deadlines, ledger, notify
 from ..models import (
     AgreementFollowUp,
     Case,
@@ -89,6 +91,7 @@ def _h_dispatch(actor, case, f, now):
     else:  # re-dispatch after a return: the handling deadline stands, the new unit gets its signing time
         p = deadlines.policy_for(case)
         case.sign_due_at = deadlines.add(now, p.sign_value if p else 1, p.sign_unit if p else "wd")
+    ledger.assigned(case, f["lead_unit"].pk, now, case.sign_due_at)
     data = {"sign_due_at": case.sign_due_at.isoformat(), "due_at": case.due_at.isoformat()}
     if meeting is not None:  # the timeline says what the case has, not only what was named
         units = {o.pk: o for o in [*kept, *named] if o.pk != f["lead_unit"].pk}
@@ -106,11 +109,13 @@ def _h_transfer(actor, case, f, now):
 def _h_sign(actor, case, f, now):
     case.signed_at = now
     case.handler = actor
+    ledger.signed(case, now)
 
 
 def _h_return(actor, case, f, now):
     case.return_count += 1
     case.handler = None
+    ledger.returned(case)
 
 
 def _h_noop(actor, case, f, now):
@@ -141,6 +146,7 @@ def _h_decide_extension(actor, case, f, now):
         case.due_at = deadlines.add(case.due_at, days, "wd" if case.deadline_unit == "wd" else "d")
         case.extended_days += days
         case.extension_count += 1
+        ledger.extended(case)
         return {"data": {"approved": True, "days": days, "due_at": case.due_at.isoformat()}}
     return {"data": {"approved": False, "days": req["days"]}}
 
@@ -177,6 +183,8 @@ def _h_check_fail(actor, case, f, now):
 def _h_callback(actor, case, f, now, *, via_resident: bool = False):
     case.solved = f["solved"]
     case.satisfaction = f["satisfaction"]
+    case.callback_attempts = 0
+    ledger.verdict(case, f["satisfaction"], f["solved"])
     ConfirmationToken.objects.filter(case=case, used_at__isnull=True).update(used_at=now)
     if f["solved"] and f["satisfaction"] in ("satisfied", "basic"):
         case.closed_at = now
@@ -188,6 +196,19 @@ def _h_callback(actor, case, f, now, *, via_resident: bool = False):
     words = f.get("comment") or ""
     # reopened: back to the unit that handled it, or — settled on the spot — to be dispatched properly
     return {"to_state": "handling" if case.lead_unit_id else "accepted", "comment": words, "data": {"reopened": True}}
+
+
+def _h_callback_failed(actor, case, f, now):
+    """回访未接通: one more failed attempt; the last one allowed closes the case as 无法联系."""
+    case.callback_attempts += 1
+    limit = max(1, settings.ZHILI_CALLBACK_ATTEMPTS)
+    data = {"attempt": case.callback_attempts, "of": limit}
+    if case.callback_attempts >= limit:
+        case.unreachable = True
+        case.closed_at = now
+        ConfirmationToken.objects.filter(case=case, used_at__isnull=True).update(used_at=now)
+        return {"to_state": "closed", "data": data | {"unreachable": True}}
+    return {"data": data}
 
 
 def _h_archive(actor, case, f, now):
@@ -205,8 +226,11 @@ def _h_hold_meeting(actor, case, f, now):
                                     deadline=f["deadline"])
     m.units.set(f["units"])
     m.cooperating.set(f.get("cooperating_units", []))
+    running = case.state in ("dispatched", "handling", "returned")
+    if running and case.lead_unit_id != f["lead_unit"].pk:  # the meeting hands the case to another unit
+        ledger.assigned(case, f["lead_unit"].pk, now, now, signed=now)
     _set_units(case, f["lead_unit"], f.get("cooperating_units", []))
-    if case.state in ("dispatched", "handling", "returned"):
+    if running:
         case.due_at = f["deadline"]
     return {"comment": f["decisions"], "data": {"meeting_id": m.pk}}
 
@@ -271,7 +295,7 @@ HANDLERS = {
     "transfer": _h_transfer, "sign": _h_sign, "return": _h_return, "progress": _h_noop, "record_part": _h_record_part,
     "request_extension": _h_request_extension, "decide_extension": _h_decide_extension, "suspend": _h_suspend,
     "resume": _h_resume, "submit_result": _h_submit_result, "check_pass": _h_check_pass, "check_fail": _h_check_fail,
-    "callback": _h_callback, "archive": _h_archive, "supervise": _h_supervise, "urge": _h_noop,
+    "callback": _h_callback, "callback_failed": _h_callback_failed, "archive": _h_archive, "supervise": _h_supervise, "urge": _h_noop,
     "hold_meeting": _h_hold_meeting, "assess_risk": _h_assess_risk, "record_mediation": _h_record_mediation,
     "record_agreement": _h_record_agreement, "mediation_failed": _h_mediation_failed, "follow_up": _h_follow_up,
     "merge": _h_merge,

@@ -154,13 +154,15 @@ class _Load:
                     cur.execute("SET LOCAL session_replication_role = replica")
                 # one statement: the cases, and from their RETURNING rows the parties, events and contributions
                 timeline = timeline_inserts(sql, "ins", "1 = 1")
-                fill, *upserts = rollup_sql(sql, "1 = 1", source="ins")
+                fills, upserts = rollup_sql(sql, "1 = 1", source="ins")
                 cur.execute(f"""WITH g(i) AS (SELECT generate_series({lo}::bigint, {hi}::bigint)),
                     ins AS ({insert} RETURNING *),
-                    {", ".join(f"t{j} AS ({stmt})" for j, stmt in enumerate(timeline))}
-                    {fill}""")
+                    {", ".join(f"t{j} AS ({stmt})" for j, stmt in enumerate(timeline))},
+                    {", ".join(f"f{j} AS ({stmt})" for j, stmt in enumerate(fills[1:]))}
+                    {fills[0]}""")
                 took["cases"] = time.perf_counter() - t
-                cur.execute("SELECT COUNT(*), SUM(CASE WHEN state = 'registered' THEN 1 ELSE 0 END) FROM bulk_contrib")
+                cur.execute("SELECT COUNT(*), SUM(CASE WHEN state = 'registered' THEN 1 ELSE 0 END) FROM bulk_contrib "
+                            "WHERE kind = 'r'")
                 got, registered = cur.fetchone()
                 if got != made:
                     raise RuntimeError(f"expected {made} new cases, found {got}")
@@ -186,11 +188,12 @@ class _Load:
                         events += cur.rowcount
                 took["timeline"] = time.perf_counter() - t
                 t = time.perf_counter()
-                fill, *upserts = rollup_sql(sql, window)
-                cur.execute(fill)
+                fills, upserts = rollup_sql(sql, window)
+                for fill in fills:
+                    cur.execute(fill)
             for j, stmt in enumerate(upserts):
                 if sql.pg and j == len(upserts) - SHARED_UPSERTS:
-                    # pieces never share a day, but share months and regions: those upserts one at a time
+                    # pieces share rows (a case closes or falls due on another piece's days): upserts one piece at a time
                     cur.execute(f"SELECT pg_advisory_xact_lock({ROLLUP_LOCK})")
                 cur.execute(stmt)
             cur.execute("DELETE FROM bulk_contrib")

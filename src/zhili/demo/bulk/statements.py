@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from zhili.cases.models import Case, CaseEvent, CaseParty
 from zhili.cases.rollups import (
     COUNTERS,
+    DailyGridRollup,
     DailyStreetRollup,
     DailyUnitRollup,
     MonthlyCellRollup,
@@ -203,6 +204,7 @@ def case_insert(sql: Dialect, h: Hash, *, lo: int, hi: int, n: int, start: int, 
         "on_time": f"CASE WHEN x.p = 3 AND x.rs <= {X} THEN TRUE WHEN x.p = 4 AND x.rs <= {X} THEN x.rs <= x.due END",
         "was_overdue": f"COALESCE(x.p = 4 AND ((x.rs <= {X} AND x.rs > x.due) OR {running_late}), FALSE)",
         "is_repeat": "COALESCE((x.rw / 100) % 100 < 6, FALSE)",
+        "unreachable": "FALSE", "callback_attempts": "0", "ledger": sql.json("'{}'"),
         "master_id": "NULL", "outcome": "NULL", "search_text": "x.search_text",
         "cell": "x.cell", "title_key": "x.title_key", "address_key": "x.address_key",
     }
@@ -270,82 +272,93 @@ def timeline_inserts(sql: Dialect, source: str, where: str) -> list[str]:
 
 # ---------------------------------------------------------------- rollups in SQL
 
-def rollup_sql(sql: Dialect, where: str, source: str | None = None) -> list[str]:
-    """The contribution of each case of ``source c`` ``where`` into bulk_contrib, then one upsert per rollup table."""
+def rollup_sql(sql: Dialect, where: str, source: str | None = None) -> tuple[list[str], list[str]]:
+    """The entries of each case of ``source c`` ``where`` into bulk_contrib (one statement per kind of
+    entry: registration ``r`` — every case, the rejected and merged too, which the upserts leave
+    out —, close ``c``, falling due ``d``, assignment ``a``), then one upsert per rollup table: :func:`zhili.cases.rollups.contribution` in SQL, for cases without a ledger (the bulk
+    loader writes none: one assignment to the lead unit at the last dispatch, the last verdict —
+    :mod:`zhili.cases.ledger`)."""
     source = source or Case._meta.db_table
     done = "c.state IN ('closed', 'archived')"
-    flags = {
+    zero = dict.fromkeys(COUNTERS, "0")
+
+    def when(cond: str) -> str:
+        return f"CASE WHEN {cond} THEN 1 ELSE 0 END"
+
+    registration = zero | {
         "received": "1",
-        "completed": f"CASE WHEN {done} THEN 1 ELSE 0 END",
-        "completed_on_time": f"CASE WHEN {done} AND c.on_time IS NOT FALSE THEN 1 ELSE 0 END",
-        "overdue_ever": "CASE WHEN c.on_time IS FALSE OR c.was_overdue IS TRUE THEN 1 ELSE 0 END",
-        "handled": f"CASE WHEN {done} AND c.resolved_at IS NOT NULL THEN 1 ELSE 0 END",
-        "dispatched": "CASE WHEN c.dispatched_at IS NOT NULL THEN 1 ELSE 0 END",
-        "signed_on_time": ("CASE WHEN c.dispatched_at IS NOT NULL AND c.signed_at IS NOT NULL AND c.sign_due_at IS NOT NULL "
-                           "AND c.signed_at <= c.sign_due_at THEN 1 ELSE 0 END"),
-        "callbacks": "CASE WHEN c.satisfaction <> '' THEN 1 ELSE 0 END",
-        "satisfied": "CASE WHEN c.satisfaction = 'satisfied' THEN 1 ELSE 0 END",
-        "basic": "CASE WHEN c.satisfaction = 'basic' THEN 1 ELSE 0 END",
-        "unsatisfied": "CASE WHEN c.satisfaction = 'unsatisfied' THEN 1 ELSE 0 END",
-        "solved": "CASE WHEN c.satisfaction <> '' AND c.solved IS TRUE THEN 1 ELSE 0 END",
-        "returned": "CASE WHEN c.return_count > 0 THEN 1 ELSE 0 END",
-        "extended": "CASE WHEN c.extension_count > 0 THEN 1 ELSE 0 END",
-        "reworked": "CASE WHEN c.rework_count > 0 THEN 1 ELSE 0 END",
-        "repeat": "CASE WHEN c.is_repeat IS TRUE THEN 1 ELSE 0 END",
-        "in_grid": f"CASE WHEN c.resolved_in_grid IS TRUE AND {done} THEN 1 ELSE 0 END",
+        "completed": when(done),
+        "reworked": when(f"{done} AND c.rework_count > 0"),
+        "in_grid": when(f"{done} AND c.resolved_in_grid IS TRUE"),
+        "handled": when(f"{done} AND c.resolved_at IS NOT NULL"),
+        # natural seconds from the last dispatch (or registration) to the result, truncated
+        "handling_seconds": (f"CASE WHEN {done} AND c.resolved_at IS NOT NULL AND c.us_b > c.us_a "
+                             f"THEN (c.us_b - c.us_a) / {US} ELSE 0 END"),
+        "overdue_ever": when("c.on_time IS FALSE OR c.was_overdue IS TRUE"),
+        "repeat": when("c.is_repeat IS TRUE"),
+        "callbacks": when("c.satisfaction <> ''"),
+        "satisfied": when("c.satisfaction = 'satisfied'"),
+        "basic": when("c.satisfaction = 'basic'"),
+        "unsatisfied": when("c.satisfaction = 'unsatisfied'"),
+        "solved": when("c.satisfaction <> '' AND c.solved IS TRUE"),
     }
-    assert set(flags) | {"handling_seconds"} == set(COUNTERS)
-    # handling_seconds: working time from dispatch (or registration) to the result, exact to the microsecond:
-    # W(t) = working days before t's Shanghai day · 1 day + (t's day is a working day) · time since its midnight
-    local_us = OFFSET_S * US
-    day_us = DAY_S * US
-
-    def W(alias: str, col: str) -> str:
-        return f"({alias}.cum * {day_us} + {alias}.w * ({col} + {local_us} - {alias}.day * {day_us}))"
-
+    closing = zero | {"closed": "1", "unreachable": when("c.unreachable IS TRUE")}
+    due_day = (f"CASE WHEN c.resolved_at IS NOT NULL AND {sql.local_day('c.resolved_at')} < {sql.local_day('c.due_at')} "
+               f"THEN c.resolved_at ELSE c.due_at END")
+    falling_due = zero | {"due": "1", "due_on_time": when("c.resolved_at IS NOT NULL AND c.on_time IS TRUE")}
+    assignment = zero | {
+        "dispatched": "1",
+        "signed_on_time": when(f"c.signed_at IS NOT NULL AND c.sign_due_at IS NOT NULL AND "
+                               f"{sql.epoch_us('c.signed_at')} / {US} <= {sql.epoch_us('c.sign_due_at')} / {US}"),
+        "returned": when("c.return_count > 0"),
+        "extended": when("c.extension_count > 0"),
+    }
     inner = f"""SELECT c.*, {sql.epoch_us('COALESCE(c.dispatched_at, c.created_at)')} AS us_a,
             {sql.epoch_us('c.resolved_at')} AS us_b
         FROM {source} c WHERE {where} {sql.fence}"""
-    handling = (f"CASE WHEN c.state IN ('closed', 'archived') AND c.resolved_at IS NOT NULL THEN "
-                f"(CASE WHEN c.us_b > c.us_a THEN ({W('cb', 'c.us_b')} - {W('ca', 'c.us_a')}) / {US} ELSE 0 END) ELSE 0 END")
-    fill = f"""INSERT INTO bulk_contrib (state, day, month, street_code, region_code, grid_code, category_id, channel,
+    fills = []
+    for kind, at, counts, cond in (
+            ("r", "c.created_at", registration, "1 = 1"),
+            ("c", "c.closed_at", closing, f"{done} AND c.closed_at IS NOT NULL"),
+            ("d", due_day, falling_due, "c.due_at IS NOT NULL AND (c.resolved_at IS NOT NULL OR c.was_overdue IS TRUE)"),
+            ("a", "c.dispatched_at", assignment, "c.dispatched_at IS NOT NULL AND c.lead_unit_id IS NOT NULL")):
+        fills.append(f"""INSERT INTO bulk_contrib (kind, state, day, month, street_code, region_code, grid_code, category_id, channel,
             unit_id, cell, root_category, {', '.join(COUNTERS)})
-        SELECT c.state, {sql.local_day('c.created_at')}, {sql.local_month('c.created_at')}, substr(c.region_code, 1, 9),
+        SELECT '{kind}', c.state, {sql.local_day(at)}, {sql.local_month(at)}, substr(c.region_code, 1, 9),
             c.region_code, CASE WHEN length(c.region_code) = 15 THEN c.region_code END, c.category_id,
-            c.channel, c.lead_unit_id, c.cell, {sql.root_code('c.category_path')},
-            {', '.join(handling if k == 'handling_seconds' else flags[k] for k in COUNTERS)}
-        FROM ({inner}) c
-        LEFT JOIN bulk_cal ca ON ca.day = (c.us_a + {local_us}) / {day_us}
-        LEFT JOIN bulk_cal cb ON cb.day = (c.us_b + {local_us}) / {day_us}"""
+            c.channel, c.lead_unit_id, c.cell, {sql.root_code('c.category_path')}, {', '.join(counts[k] for k in COUNTERS)}
+        FROM ({inner}) c WHERE {cond}""")
     sums = ", ".join(f"SUM({k})" for k in COUNTERS)
     upd = ", ".join(f"{k} = {{t}}.{k} + excluded.{k}" for k in COUNTERS)
-    out = [fill]
+    received = "state NOT IN ('rejected', 'merged')"
+    upserts = []
     # the daily tables first, then those whose rows parallel chunks share (SHARED_UPSERTS: months, regions, cells)
     for model, cols, cond in (
-            (DailyStreetRollup, "day, street_code, category_id, channel", "state NOT IN ('rejected', 'merged')"),
-            (DailyUnitRollup, "day, unit_id, street_code", "unit_id IS NOT NULL AND state NOT IN ('rejected', 'merged')"),
-            (MonthlyStreetRollup, "month, street_code, category_id, channel", "state NOT IN ('rejected', 'merged')"),
-            (MonthlyGridRollup, "month, grid_code, category_id",
-             "grid_code IS NOT NULL AND state NOT IN ('rejected', 'merged')"),
-            (RegionRollup, "region_code", "state NOT IN ('rejected', 'merged')"),
-            (MonthlyCellRollup, "month, street_code, cell, root_category", "cell <> '' AND state NOT IN ('rejected', 'merged')")):
+            (DailyStreetRollup, "day, street_code, category_id, channel", received),
+            (DailyUnitRollup, "day, unit_id, street_code", f"unit_id IS NOT NULL AND {received}"),
+            (DailyGridRollup, "day, grid_code, category_id", f"grid_code IS NOT NULL AND {received}"),
+            (MonthlyStreetRollup, "month, street_code, category_id, channel", received),
+            (MonthlyGridRollup, "month, grid_code, category_id", f"grid_code IS NOT NULL AND {received}"),
+            (RegionRollup, "region_code", received),
+            (MonthlyCellRollup, "month, street_code, cell, root_category", f"cell <> '' AND {received}")):
         t = model._meta.db_table
-        out.append(f"""INSERT INTO {t} ({cols}, {', '.join(COUNTERS)})
+        upserts.append(f"""INSERT INTO {t} ({cols}, {', '.join(COUNTERS)})
             SELECT {cols}, {sums} FROM bulk_contrib WHERE {cond} GROUP BY {cols}
             ON CONFLICT ({cols}) DO UPDATE SET {upd.format(t=t)}""")
-    return out
+    return fills, upserts
 
 
-#: the last upserts of ``rollup_sql`` write rows that parallel chunks share (the monthly tables', the regions')
-SHARED_UPSERTS = 4
-ROLLUP_TABLES = (DailyStreetRollup, MonthlyStreetRollup, DailyUnitRollup, MonthlyGridRollup, RegionRollup,
-                 MonthlyCellRollup)
+#: the last upserts of ``rollup_sql`` that write rows parallel chunks share: all of them — a chunk's cases
+#: close, fall due and are dispatched on days that other chunks register cases on
+SHARED_UPSERTS = 7
+ROLLUP_TABLES = (DailyStreetRollup, MonthlyStreetRollup, DailyUnitRollup, MonthlyGridRollup, DailyGridRollup,
+                 RegionRollup, MonthlyCellRollup)
 
 
 def create_contrib(cur, sql: Dialect) -> None:
     day = "date" if sql.pg else "text"
     cur.execute("DROP TABLE IF EXISTS bulk_contrib")
-    cur.execute(f"CREATE TEMP TABLE bulk_contrib (state text, day {day}, month {day}, street_code text, "
+    cur.execute(f"CREATE TEMP TABLE bulk_contrib (kind text, state text, day {day}, month {day}, street_code text, "
                 f"region_code text, grid_code text, category_id bigint, channel text, unit_id bigint, cell text, root_category text, "
                 + ", ".join(f"{k} bigint" for k in COUNTERS) + ")")
 
@@ -366,7 +379,8 @@ def rebuild_rollups(stdout=None) -> dict[str, int]:
             first = min(t for t in (span["a"], span["d"]) if t).astimezone(SHANGHAI).date() - dt.timedelta(days=1)
             last = max(t for t in (span["b"], span["r"]) if t).astimezone(SHANGHAI).date() + dt.timedelta(days=1)
             fill_calendar(cur, sql, first, last)
-            for stmt in rollup_sql(sql, "1 = 1"):
+            fills, upserts = rollup_sql(sql, "1 = 1")
+            for stmt in (*fills, *upserts):
                 cur.execute(stmt)
             drop_temp_tables(cur)
             if sql.pg:

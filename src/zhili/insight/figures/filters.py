@@ -19,9 +19,13 @@ Which rollup tables answer:
   trend by day reads the daily table;
 * ``DailyUnitRollup`` (day × lead unit × street): a lead unit's figures, rankings of units, for the
   district or one street (not per category or channel, community or grid);
-* ``MonthlyGridRollup`` (month × grid × category): a community or a grid (prefix of 12 or 15
-  digits). It counts by whole months — a period is widened to the months it touches — and only the
-  cases located in a grid.
+* ``MonthlyGridRollup`` (month × grid × category) and ``DailyGridRollup`` (day × grid × category): a
+  community or a grid (prefix of 12 or 15 digits), split like the streets — the whole months from
+  the monthly table, the edge days from the daily one — so a community counts the exact dates
+  asked. Only the cases located in a grid.
+
+Every row is keyed by the day its entry happened (registration, close, falling due, dispatch:
+:func:`zhili.cases.rollups.contribution`), none of them after today.
 """
 
 from __future__ import annotations
@@ -35,7 +39,13 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from zhili.cases.rollups import DailyStreetRollup, DailyUnitRollup, MonthlyGridRollup, MonthlyStreetRollup
+from zhili.cases.rollups import (
+    DailyGridRollup,
+    DailyStreetRollup,
+    DailyUnitRollup,
+    MonthlyGridRollup,
+    MonthlyStreetRollup,
+)
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Invalid
 
@@ -260,8 +270,8 @@ def parts(f: Filter, scope: Scope, want: str = "", by_day: bool = False) -> list
 
     Streets: the whole months of the period from MonthlyStreetRollup and the days before and after
     them from DailyStreetRollup (``by_day``: every day from the daily table); a year, or this month
-    or year to date, is one query over the monthly table. Units: DailyUnitRollup. Communities and grids: MonthlyGridRollup, the
-    period widened to the months it touches."""
+    or year to date, is one query over the monthly table. Units: DailyUnitRollup. Communities and
+    grids: the same split over MonthlyGridRollup and DailyGridRollup."""
     family_ = family(f, scope, want)
     if family_ == "unit":
         qs = DailyUnitRollup.objects.all()
@@ -280,26 +290,21 @@ def parts(f: Filter, scope: Scope, want: str = "", by_day: bool = False) -> list
                 qs = qs.filter(channel=f.channel)
         return qs.filter(category_id__in=cats) if cats is not None else qs
 
-    if family_ == "grid":
-        qs = base(MonthlyGridRollup)
-        if f.start:
-            qs = qs.filter(month__gte=f.start.replace(day=1))
-        if f.end:
-            qs = qs.filter(month__lte=f.end)
-        return [Part(MonthlyGridRollup, qs, "month")]
+    daily_model, monthly_model = ((DailyGridRollup, MonthlyGridRollup) if family_ == "grid"
+                                  else (DailyStreetRollup, MonthlyStreetRollup))
     split = None if by_day or not SPLIT_MONTHS else month_split(f.start, f.end, today())
     if split is None:
-        return [Part(DailyStreetRollup, _days(base(DailyStreetRollup), f.start, f.end), "day")]
+        return [Part(daily_model, _days(base(daily_model), f.start, f.end), "day")]
     first, last, edges = split
-    monthly = base(MonthlyStreetRollup)
+    monthly = base(monthly_model)
     if first is not None:
         monthly = monthly.filter(month__gte=first)
     if last is not None:
         monthly = monthly.filter(month__lte=last)
-    parts = [Part(MonthlyStreetRollup, monthly, "month")]
+    parts = [Part(monthly_model, monthly, "month")]
     if edges:
         days = Q()
         for a, b in edges:
             days |= Q(day__gte=a, day__lte=b)
-        parts.append(Part(DailyStreetRollup, base(DailyStreetRollup).filter(days), "day"))
+        parts.append(Part(daily_model, base(daily_model).filter(days), "day"))
     return parts

@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import zhili.insight.models
 from django.conf import settings
 from django.db import migrations, models
+
+import zhili.insight.models
 
 
 class Migration(migrations.Migration):

@@ -3,8 +3,7 @@ DailyUnitRollup by street instead of by district (unit figures under a street fi
 (region code × all time: the open cases per grid of the big screen).
 
 Existing data: the monthly rows are added up from the daily street rows (a day lies in one month),
-the unit and region rows are counted again from the cases (``rollups.contribution``, the one
-definition). Going back empties the unit table (``zhili manage rollups --rebuild`` then fills it at
+the unit and region rows are left to ``cases`` migration 0006, which recounts every counter table. Going back empties the unit table (``zhili manage rollups --rebuild`` then fills it at
 the old grain).
 """
 
@@ -25,16 +24,11 @@ def clear_units(apps, schema_editor):
 
 
 def refill(apps, schema_editor):
-    from zhili.core.calendar import SHANGHAI
-    from zhili.cases.rollups.counters import contribution
-
-    Case = apps.get_model("cases", "Case")
-    if not Case.objects.exists():
-        return
+    """The monthly rows from the daily ones. The unit and region rows are no longer counted here:
+    ``cases`` migration 0006 recounts every counter table from the cases under the definitions of
+    its day (decision 0006), and this migration's live-code recount would meet columns its models lack."""
     daily = apps.get_model("insight", "DailyStreetRollup")
     monthly = apps.get_model("insight", "MonthlyStreetRollup")
-    units = apps.get_model("insight", "DailyUnitRollup")
-    regions = apps.get_model("insight", "RegionRollup")
     keys = ("day", "street_code", "category_id", "channel")
     acc: dict[tuple, Counter] = defaultdict(Counter)
     for row in daily.objects.values(*keys, *COUNTERS).iterator(chunk_size=5000):
@@ -42,18 +36,6 @@ def refill(apps, schema_editor):
             {k: row[k] for k in COUNTERS})
     monthly.objects.bulk_create([monthly(month=m, street_code=s, category_id=c, channel=ch, **counts)
                                  for (m, s, c, ch), counts in acc.items()], batch_size=5000)
-    acc = defaultdict(Counter)
-    by_region: dict[str, Counter] = defaultdict(Counter)
-    for case in Case.objects.iterator(chunk_size=5000):
-        contrib = contribution(case)
-        if not contrib:
-            continue
-        by_region[case.region_code].update(contrib)
-        if case.lead_unit_id:
-            acc[(case.created_at.astimezone(SHANGHAI).date(), case.lead_unit_id, case.region_code[:9])].update(contrib)
-    units.objects.bulk_create([units(day=d, unit_id=u, street_code=s, **counts) for (d, u, s), counts in acc.items()
-                               if +counts], batch_size=5000)
-    regions.objects.bulk_create([regions(region_code=r, **counts) for r, counts in by_region.items()], batch_size=5000)
 
 
 class Migration(migrations.Migration):

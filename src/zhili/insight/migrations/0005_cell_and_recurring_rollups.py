@@ -1,30 +1,20 @@
 """MonthlyCellRollup (month × street × h3 cell × category: the hotspot map) and the recurring titles
-and addresses (TextKey, RecurringRollup). Existing cases are counted into them here: the cells with
-``rollups.contribution`` (the one definition), the recurring keys with ``recurring.rebuild`` (SQL)."""
+and addresses (TextKey, RecurringRollup). Existing cases are counted into the recurring keys here with ``recurring.rebuild`` (SQL); the cells by
+``cases`` migration 0006."""
 
-from collections import Counter, defaultdict
 
 import django.db.models.deletion
 from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    from zhili.core.calendar import SHANGHAI
+    """The recurring keys (SQL). The cells are counted by ``cases`` migration 0006, which recounts
+    every counter table from the cases under the definitions of its day (decision 0006)."""
     from zhili.cases.rollups import recurring
-    from zhili.cases.rollups.counters import contribution
 
     Case = apps.get_model("cases", "Case")
     if not Case.objects.exists():
         return
-    cells = apps.get_model("insight", "MonthlyCellRollup")
-    acc: dict[tuple, Counter] = defaultdict(Counter)
-    for case in Case.objects.exclude(cell="").iterator(chunk_size=5000):
-        contrib = contribution(case)
-        if contrib:
-            month = case.created_at.astimezone(SHANGHAI).date().replace(day=1)
-            acc[(month, case.region_code[:9], case.cell, case.category_path.split("/")[0])].update(contrib)
-    cells.objects.bulk_create([cells(month=m, street_code=s, cell=c, root_category=k, **counts)
-                               for (m, s, c, k), counts in acc.items()], batch_size=5000)
     recurring.rebuild(Case, apps.get_model("insight", "TextKey"), apps.get_model("insight", "RecurringRollup"))
 
 
