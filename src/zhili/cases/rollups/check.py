@@ -60,9 +60,9 @@ def add_sums(sums: dict[tuple, Counter]) -> None:
     by_model: dict[type, list] = defaultdict(list)
     for (model, key), counts in sums.items():
         by_model[model].append((dict(key), counts))
-    for model, rows in by_model.items():
+    for model, items in by_model.items():
         if not model.objects.exists():
-            model.objects.bulk_create([model(**key, **{k: v for k, v in c.items() if v}) for key, c in rows], batch_size=5000)
+            model.objects.bulk_create([model(**key, **{k: v for k, v in c.items() if v}) for key, c in items], batch_size=5000)
         else:
             for key, c in rows:
                 delta = {k: v for k, v in c.items() if v}
