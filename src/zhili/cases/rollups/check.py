@@ -64,7 +64,7 @@ def add_sums(sums: dict[tuple, Counter]) -> None:
         if not model.objects.exists():
             model.objects.bulk_create([model(**key, **{k: v for k, v in c.items() if v}) for key, c in items], batch_size=5000)
         else:
-            for key, c in rows:
+            for key, c in items:
                 delta = {k: v for k, v in c.items() if v}
                 if delta:
                     rowsql.run(*core_counters.add_sql(model, list(key), [(key, delta)], counters=COUNTERS))
