@@ -146,7 +146,8 @@ def test_every_action_of_the_table(name, flow, staff, hall):
         "accept": "clerk", "reject": "clerk", "resolve_on_spot": "grid", "dispatch": "clerk", "transfer": "clerk",
         "sign": "zjj", "return": "zjj", "progress": "zjj", "record_part": "gaj", "request_extension": "zjj",
         "decide_extension": "zjj_head", "suspend": "zjj_head", "resume": "zjj_head", "submit_result": "zjj",
-        "check_pass": "clerk", "check_fail": "clerk", "callback": "clerk", "archive": "clerk", "supervise": "admin",
+        "check_pass": "clerk", "check_fail": "clerk", "callback": "clerk", "callback_failed": "clerk", "archive": "clerk",
+            "supervise": "admin",
         "urge": "clerk", "hold_meeting": "admin", "assess_risk": "admin", "record_mediation": "mediator",
         "record_agreement": "mediator", "mediation_failed": "mediator", "follow_up": "mediator", "merge": "clerk",
     }[name]

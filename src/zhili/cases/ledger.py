@@ -14,7 +14,7 @@ once per verdict (decision 0006).
 A case written before the ledger existed (or by the bulk loader) has none: :func:`assignments`
 and :func:`verdicts` then read it from the case's columns — one assignment to its lead unit at its
 last dispatch, and its last verdict — exactly what the bulk loader's SQL counts. The first change
-after that writes the ledger out (:func:`_materialise`) before adding to it.
+after that writes the ledger out (:func:`begin`) before adding to it.
 """
 
 from __future__ import annotations
@@ -49,23 +49,33 @@ def verdicts(case) -> list[list]:
     return [[case.satisfaction, bool(case.solved)]] if case.satisfaction else []
 
 
-def _materialise(case) -> dict:
+def begin(case) -> None:
+    """Before a change: write out the ledger a case without one implies (from its columns), so that
+    what the change adds is added to it, not to a ledger read again from columns it has changed.
+    ``act`` (and the demo's ``Life.act``) call it before every handler."""
     led = dict(case.ledger or {})
+    if "a" in led and "v" in led:
+        return
     led["a"] = [dict(a) for a in assignments(case)]
     led["v"] = [list(v) for v in verdicts(case)]
     case.ledger = led
+
+
+def _book(case) -> dict:
+    led = case.ledger
+    if not isinstance(led, dict) or "a" not in led or "v" not in led:
+        raise RuntimeError(f"{case.number}: ledger.begin(case) must run before the change")
     return led
 
 
 def assigned(case, unit_id: int, t: dt.datetime, sign_due: dt.datetime | None, signed: dt.datetime | None = None) -> None:
     """分派/转办 (or a meeting's new lead unit, ``signed`` at once): a new assignment."""
-    led = _materialise(case)
-    led["a"].append({"u": unit_id, "t": _s(t), "sd": _s(sign_due), "sg": _s(signed), "r": 0, "x": 0})
+    _book(case)["a"].append({"u": unit_id, "t": _s(t), "sd": _s(sign_due), "sg": _s(signed), "r": 0, "x": 0})
 
 
 def _last(case) -> dict | None:
-    led = _materialise(case)
-    return led["a"][-1] if led["a"] else None
+    a = _book(case)["a"]
+    return a[-1] if a else None
 
 
 def signed(case, t: dt.datetime) -> None:
@@ -87,7 +97,7 @@ def extended(case) -> None:
 
 
 def verdict(case, satisfaction: str, solved: bool) -> None:
-    _materialise(case)["v"].append([satisfaction, bool(solved)])
+    _book(case)["v"].append([satisfaction, bool(solved)])
 
 
 def unit_at(case, t: dt.datetime | None) -> int | None:

@@ -105,6 +105,7 @@ class Life:
         self._requires(a, t)
         self.sweep(t)
         frm = case.state
+        ledger.begin(case)
         if action in PURE:
             out = HANDLERS[action](actor, case, f, t) or {}
         else:

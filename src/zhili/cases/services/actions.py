@@ -19,7 +19,7 @@ from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Forbidden, Invalid, NotFound
 from zhili.core.models import Organisation
 
-from .. import notify
+from .. import ledger, notify
 from ..models import Case, CaseEvent, ConfirmationToken
 from ..selectors import cases_for
 from ..workflow import ACTIONS, Action, FieldSpec
@@ -227,6 +227,7 @@ def act(actor, case: Case | str, action_name: str, data: dict | None = None, *, 
             raise Invalid.many(errs)
         from_state = case.state
         before = rollups.snapshot(case)
+        ledger.begin(case)
         handler = HANDLERS[action.name]
         result = handler(actor, case, fields, now) or {}
         to_state = result.pop("to_state", action.target or case.state)

@@ -273,7 +273,7 @@ def timeline_inserts(sql: Dialect, source: str, where: str) -> list[str]:
 # ---------------------------------------------------------------- rollups in SQL
 
 def rollup_sql(sql: Dialect, where: str, source: str | None = None) -> tuple[list[str], list[str]]:
-    """The entries of each case of ``source c`` ``where`` into bulk_contrib (one statement per kind of
+    """The entries of each case of ``source c`` ``where`` that has no ledger into bulk_contrib (one statement per kind of
     entry: registration ``r`` — every case, the rejected and merged too, which the upserts leave
     out —, close ``c``, falling due ``d``, assignment ``a``), then one upsert per rollup table: :func:`zhili.cases.rollups.contribution` in SQL, for cases without a ledger (the bulk
     loader writes none: one assignment to the lead unit at the last dispatch, the last verdict —
@@ -315,7 +315,7 @@ def rollup_sql(sql: Dialect, where: str, source: str | None = None) -> tuple[lis
     }
     inner = f"""SELECT c.*, {sql.epoch_us('COALESCE(c.dispatched_at, c.created_at)')} AS us_a,
             {sql.epoch_us('c.resolved_at')} AS us_b
-        FROM {source} c WHERE {where} {sql.fence}"""
+        FROM {source} c WHERE {where} AND c.ledger = {sql.json("'{}'")} {sql.fence}"""
     fills = []
     for kind, at, counts, cond in (
             ("r", "c.created_at", registration, "1 = 1"),
@@ -364,8 +364,11 @@ def create_contrib(cur, sql: Dialect) -> None:
 
 
 def rebuild_rollups(stdout=None) -> dict[str, int]:
-    """Recompute every rollup row from the cases in SQL (same result as :func:`rollups.rebuild`)."""
+    """Recompute every rollup row from the cases (same result as :func:`rollups.rebuild`): in SQL the
+    cases without a ledger, by :func:`rollups.recount` those with one."""
     from django.db.models import Max, Min
+
+    from zhili.cases import rollups
 
     sql = Dialect(connection.vendor)
     t0 = time.perf_counter()
@@ -382,12 +385,12 @@ def rebuild_rollups(stdout=None) -> dict[str, int]:
             fills, upserts = rollup_sql(sql, "1 = 1")
             for stmt in (*fills, *upserts):
                 cur.execute(stmt)
+            # the cases with a ledger (changed by the services since they were written) by the one definition
+            rollups.add_sums(rollups.recount(Case.objects.exclude(ledger={}).iterator(chunk_size=5000)))
             drop_temp_tables(cur)
             if sql.pg:
                 for model in ROLLUP_TABLES:
                     cur.execute(f"ANALYZE {model._meta.db_table}")
-    from zhili.cases import rollups
-
     out = {m.__name__: m.objects.count() for m in ROLLUP_TABLES}
     out.update(rollups.recount_in_sql())
     say(stdout, f"rollups rebuilt in {time.perf_counter() - t0:.1f} s: {out}")
