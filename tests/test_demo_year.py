@@ -133,6 +133,11 @@ def _replay(case: Case, events: list, policies: list, meetings: dict[int, JointM
                 assert ev.to_state == ("handling" if s["lead_unit_id"] else "accepted"), case.number
                 s["rework_count"] += 1
                 s["resolved_at"] = s["closed_at"] = None
+        elif a == "callback_failed":
+            assert ev.data["attempt"] <= ev.data["of"]
+            if ev.data["attempt"] == ev.data["of"]:  # the last attempt allowed: closed as 无法联系
+                assert ev.to_state == "closed" and ev.data["unreachable"] is True
+                s["closed_at"] = ev.at
         elif a in ("reject", "merge"):
             s["closed_at"] = ev.at
         elif a == "archive":

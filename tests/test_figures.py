@@ -41,7 +41,7 @@ def finish(staff, case, submit, satisfaction="satisfied", solved=True, handler="
 
 @pytest.fixture
 def three(staff, hall, categories):
-    """A: dispatched Mon 2 Nov 10:00, extended, done Tue 10:00 (24 working hours), satisfied, solved.
+    """A: dispatched Mon 2 Nov 10:00, extended, done Tue 10:00 (24 hours), satisfied, solved.
     B: same reporter (a repeat), dispatched Mon 10:00, done Wed 4 Nov 16:00 (54 h), basically satisfied.
     C: returned once, dispatched again Tue, signed late (Thu), result rejected by the resident (rework)."""
     a = register(staff, categories["neighbour"], at(11, 2))
@@ -76,10 +76,12 @@ def test_each_figure_on_three_cases(three, staff):
     assert (f.satisfaction_rate.numerator, f.satisfaction_rate.denominator) == (2, 3)
     assert str(f.resolution_rate) == "66.67%"  # 2 solved / 3 callbacks
     assert f.avg_handling_hours.value == 39.0 and str(f.avg_handling_hours) == "39.00"  # (24 + 54) / 2
-    assert str(f.return_rate) == "33.33%"  # C / 3 dispatched
-    assert str(f.extension_rate) == "33.33%"  # A / 3 dispatched
-    assert str(f.rework_rate) == "50.00%"  # C reworked / 2 completed
-    assert str(f.signing_timeliness) == "66.67%"  # A, B signed in time; C late
+    assert f.closed == 2  # A and B closed in November
+    assert (f.due, str(f.on_time_rate)) == (2, "100.00%")  # A and B: results by their deadlines; C's result was undone
+    assert str(f.return_rate) == "25.00%"  # C's first dispatch returned / 4 dispatches (C was dispatched twice)
+    assert str(f.extension_rate) == "25.00%"  # A's dispatch / 4 dispatches
+    assert str(f.rework_rate) == "0.00%"  # C was reworked but is open again: 0 of the 2 completed
+    assert str(f.signing_timeliness) == "50.00%"  # A, B signed in time; C's first never signed, its second late
     assert str(f.repeat_rate) == "33.33%"  # B: the same reporter, same root category, within 30 days
     assert str(f.in_grid_rate) == "0.00%"
     assert f.overdue_ever == 0 and f.overdue_now == 0
@@ -113,11 +115,13 @@ def test_in_grid_overdue_now_and_ever(staff, hall, categories):
     f = fg.figures(flt, now=at(11, 12))
     assert (f.received, f.completed) == (3, 2)
     assert str(f.in_grid_rate) == "50.00%"  # e / 2 completed
-    assert str(f.on_time_rate) == "50.00%"  # late was late
+    assert (f.due, str(f.on_time_rate)) == (1, "0.00%")  # late was late; e, settled on the spot, had no deadline
     assert f.overdue_now == 1  # stuck is open and past due
     assert f.overdue_ever == 1  # the sweep has not marked stuck yet
     rollups.mark_overdue(now=at(11, 12))
-    assert fg.figures(flt, now=at(11, 12)).overdue_ever == 2
+    after = fg.figures(flt, now=at(11, 12))
+    assert after.overdue_ever == 2
+    assert (after.due, str(after.on_time_rate)) == (2, "0.00%")  # stuck, open past its deadline, fell due undone
     assert fg.figures(flt, now=at(11, 9, 12)).overdue_now == 0  # before the deadline
 
 

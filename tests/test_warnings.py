@@ -268,13 +268,13 @@ def test_unit_on_time_rate_falling(staff, hall):
         """The recent window in two streets of the district: the rule adds them up."""
         DailyUnitRollup.objects.all().delete()
         DailyUnitRollup.objects.create(day=today - dt.timedelta(days=40), unit_id=hall["zjj"].pk, street_code="370705001",
-                                       received=100, completed=100, completed_on_time=90)
+                                       received=100, due=100, due_on_time=90)
         half, half_on_time = recent_completed // 2, recent_on_time // 2
         DailyUnitRollup.objects.create(day=today - dt.timedelta(days=3), unit_id=hall["zjj"].pk, street_code="370705001",
-                                       received=half, completed=half, completed_on_time=half_on_time)
+                                       received=half, due=half, due_on_time=half_on_time)
         DailyUnitRollup.objects.create(day=today - dt.timedelta(days=2), unit_id=hall["zjj"].pk, street_code="370705002",
-                                       received=recent_completed - half, completed=recent_completed - half,
-                                       completed_on_time=recent_on_time - half_on_time)
+                                       received=recent_completed - half, due=recent_completed - half,
+                                       due_on_time=recent_on_time - half_on_time)
 
     rows(81)  # 90% → 81%: 9 points
     assert wn.sweep(now=at(11, 30, 12))["unit-on-time-falling"] == 0
