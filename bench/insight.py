@@ -270,7 +270,6 @@ def _baseline_sums() -> dict:
     done = Q(state__in=("closed", "archived"))
     cond = {
         "completed": done,
-        "completed_on_time": done & (Q(on_time__isnull=True) | Q(on_time=True)),
         "overdue_ever": Q(on_time=False) | Q(was_overdue=True),
         "handled": done & Q(resolved_at__isnull=False),
         "dispatched": Q(dispatched_at__isnull=False),
