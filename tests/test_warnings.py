@@ -264,21 +264,21 @@ def test_unit_on_time_rate_falling(staff, hall):
     only("unit-on-time-falling")
     today = dt.date(2026, 11, 30)
 
-    def rows(recent_on_time, recent_completed=100):
-        """The recent window in two streets of the district: the rule adds them up."""
+    def rows(recent_on_time, recent_due=100):
+        """The recent window in two streets of the district: the rule adds them up (应办结量 due, 按期 due_on_time)."""
         DailyUnitRollup.objects.all().delete()
         DailyUnitRollup.objects.create(day=today - dt.timedelta(days=40), unit_id=hall["zjj"].pk, street_code="370705001",
-                                       received=100, completed=100, completed_on_time=90)
-        half, half_on_time = recent_completed // 2, recent_on_time // 2
+                                       received=100, due=100, due_on_time=90)
+        half, half_on_time = recent_due // 2, recent_on_time // 2
         DailyUnitRollup.objects.create(day=today - dt.timedelta(days=3), unit_id=hall["zjj"].pk, street_code="370705001",
-                                       received=half, completed=half, completed_on_time=half_on_time)
+                                       received=half, due=half, due_on_time=half_on_time)
         DailyUnitRollup.objects.create(day=today - dt.timedelta(days=2), unit_id=hall["zjj"].pk, street_code="370705002",
-                                       received=recent_completed - half, completed=recent_completed - half,
-                                       completed_on_time=recent_on_time - half_on_time)
+                                       received=recent_due - half, due=recent_due - half,
+                                       due_on_time=recent_on_time - half_on_time)
 
     rows(81)  # 90% → 81%: 9 points
     assert wn.sweep(now=at(11, 30, 12))["unit-on-time-falling"] == 0
-    rows(8, recent_completed=9)  # 90% → 88.89% … and too few completed anyway
+    rows(8, recent_due=9)  # 90% → 88.89% … and too few fell due anyway
     assert wn.sweep(now=at(11, 30, 12))["unit-on-time-falling"] == 0
     rows(80)  # 10 points
     assert wn.sweep(now=at(11, 30, 12))["unit-on-time-falling"] == 1

@@ -18,8 +18,9 @@ from .defaults import params
 def rule_unit_on_time_falling(rule, now, ctx):
     """A lead unit's on-time rate (figures.on_time_rate) of the last ``weeks`` weeks against the
     ``weeks`` before, from DailyUnitRollup (its streets added up per district): falls by
-    ``drop_points`` points or more, with at least ``min_completed`` completed cases in each window.
-    (Rollups are keyed by registration day: the windows hold the cases registered in them.)"""
+    ``drop_points`` points or more, with at least ``min_completed`` cases fallen due (应办结量) in
+    each window. (``due`` is dated by the deadline's day, or the result's if earlier: the windows hold
+    the cases that fell due in them.)"""
     from zhili.core.models import Organisation
 
     p = params(rule)
@@ -29,13 +30,13 @@ def rule_unit_on_time_falling(rule, now, ctx):
     before = recent - dt.timedelta(days=7 * weeks)
     rows = (DailyUnitRollup.objects.filter(day__gte=before, day__lte=today)
             .annotate(district_code=Substr("street_code", 1, 6)).values("unit_id", "district_code")
-            .annotate(c1=Sum("completed", filter=Q(day__gte=recent)), t1=Sum("completed_on_time", filter=Q(day__gte=recent)),
-                      c0=Sum("completed", filter=Q(day__lt=recent)), t0=Sum("completed_on_time", filter=Q(day__lt=recent)))
+            .annotate(c1=Sum("due", filter=Q(day__gte=recent)), t1=Sum("due_on_time", filter=Q(day__gte=recent)),
+                      c0=Sum("due", filter=Q(day__lt=recent)), t0=Sum("due_on_time", filter=Q(day__lt=recent)))
             .order_by())
     hits = []
     for r in rows:
-        now_rate = fig.on_time_rate({"completed": r["c1"] or 0, "completed_on_time": r["t1"] or 0})
-        old_rate = fig.on_time_rate({"completed": r["c0"] or 0, "completed_on_time": r["t0"] or 0})
+        now_rate = fig.on_time_rate({"due": r["c1"] or 0, "due_on_time": r["t1"] or 0})
+        old_rate = fig.on_time_rate({"due": r["c0"] or 0, "due_on_time": r["t0"] or 0})
         if now_rate.denominator < minimum or old_rate.denominator < minimum:
             continue
         points = old_rate.percent - now_rate.percent
