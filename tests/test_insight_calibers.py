@@ -46,7 +46,7 @@ def test_the_analysis_page_says_each_figures_caliber(client, staff, categories):
     # the panel: every figure, in order, with its 口径
     panel = html.split('data-testid="calibers"')[1].split("</details>")[0]
     assert "<summary>指标口径</summary>" in panel
-    items = re.findall(r'data-figure="(\w+)"><dt>(.*?)</dt><dd>(.*?)</dd>', panel)
+    items = re.findall(r'data-caliber="(\w+)"><dt>(.*?)</dt><dd>(.*?)</dd>', panel)
     assert [(n, label) for n, label, _c in items] == [(f.name, f.label) for f in every_figure()]
     for (_n, _label, caliber), figure in zip(items, every_figure(), strict=True):
         assert caliber == figure.caliber.replace("\"", "&quot;")

@@ -116,11 +116,9 @@ def table_units(f: fg.Filter) -> Table:
     rows, note = safe(fg.by_unit, f)
     rows = sorted(rows, key=fg.unit_rank)
     return Table("units", f"责任单位排名（按{L('on_time_rate')}）",
-                 ["名次", "单位", L("received"), L("due"), L("on_time_rate"), L("completed"), L("completion_rate"),
-                  L("return_rate"), L("satisfaction_rate")],
-                 [[i, r.label, r.figures.received, r.figures.due, str(r.figures.on_time_rate), r.figures.completed,
-                   str(r.figures.completion_rate), str(r.figures.return_rate), str(r.figures.satisfaction_rate)]
-                  for i, r in enumerate(rows, 1)], note)
+                 ["名次", "单位", L("received"), L("due"), L("on_time_rate"), L("completion_rate"), L("satisfaction_rate")],
+                 [[i, r.label, r.figures.received, r.figures.due, str(r.figures.on_time_rate),
+                   str(r.figures.completion_rate), str(r.figures.satisfaction_rate)] for i, r in enumerate(rows, 1)], note)
 
 
 def table_satisfaction(cur: fg.Figures) -> Table:
