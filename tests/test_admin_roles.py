@@ -133,6 +133,9 @@ def test_no_account_is_given_a_region_or_organisation_outside_the_givers_scope(u
     assert r.status_code == 302
     worker.refresh_from_db()
     assert (worker.region_id, worker.organisation_id) == (district["c11"].pk, hall["s1_office"].pk)
+    r = c.post("/admin/core/user/add/", {"username": "xin", "password1": "Xy-z-2026-pass", "password2": "Xy-z-2026-pass",
+                                         "usable_password": "true", "role": "grid_worker", "region": district["g112"].pk})
+    assert r.status_code == 302 and User.objects.get(username="xin").must_change_password
     # a new account: the same rule
     r = c.post("/admin/core/user/add/", {"username": "wide", "password1": "Xy-z-2026-pass", "password2": "Xy-z-2026-pass",
                                          "usable_password": "true", "role": "centre_admin", "region": district["district"].pk})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,14 @@ def protected(actor, account) -> bool:
     return account.is_superuser or account.role in ADMINISTRATOR_ROLES
 
 
+class ResetPasswordForm(AdminPasswordChangeForm):
+    """A password set by someone else is chosen anew by its owner at the next login."""
+
+    def save(self, commit=True):
+        self.user.must_change_password = True
+        return super().save(commit)
+
+
 @admin.register(User)
 class UserAdmin(ScopedAdmin, BaseUserAdmin):
     scope_field = "region__code"
@@ -50,6 +59,12 @@ class UserAdmin(ScopedAdmin, BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "password1", "password2", "role", "region", "organisation", "display_name")}),)
     actions = ["reset_otp"]
+    change_password_form = ResetPasswordForm
+
+    def save_model(self, request, obj, form, change):
+        if not change:  # an account made here chooses its own password at its first login
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
