@@ -15,7 +15,7 @@ from django.utils import timezone
 from . import audit, crypto, rowsql, validation
 from .errors import Forbidden, Invalid
 from .models import ApiToken, CalendarOverride, CodeItem, Organisation, Region, Resident, User
-from .policy import ROLES, can
+from .policy import ADMINISTRATOR_ROLES, ROLES, can
 
 
 def require(actor, permission: str) -> None:
@@ -86,11 +86,15 @@ def create_staff(actor, *, username: str, role: str, region_code: str, display_n
     require(actor, "user.manage")
     if role not in ROLES:
         raise Invalid("role", f"角色“{role}”不存在", f"unknown role {role!r}")
+    if role in ADMINISTRATOR_ROLES and not (actor is None or actor.is_superuser):
+        raise Invalid("role", "管理员账号只能由超级管理员或在服务器上创建", "an administrator's account is created only by a superuser or on the server")
     if not username or User.objects.filter(username=username).exists():
         raise Invalid("username", "用户名为空或已被使用", "the username is empty or taken")
     region = Region.objects.filter(code=region_code).first()
     if region is None or not _in_scope(actor, region.code):
         raise Invalid("region", "数据范围不存在或超出您的权限", "the data scope does not exist or lies outside yours")
+    if organisation is not None and not _in_scope(actor, organisation.region_code):
+        raise Invalid("organisation", "所属单位超出您的权限", "the organisation lies outside your data scope")
     password = password or secrets.token_urlsafe(9)
     user = User(username=username, role=role, region=region, display_name=display_name,
                 organisation=organisation, phone=phone, must_change_password=True)
@@ -119,6 +123,16 @@ def change_own_password(user, *, new_password: str) -> None:
     audit.record(user, "auth.password_change", user)
 
 
+def may_manage_account(actor, account: User) -> bool:
+    """三员分立: nobody manages his own account's role, scope or second factor; an administrator's
+    account (or a superuser's) is managed only by a superuser or on the server (``actor`` None)."""
+    if actor is None:
+        return True
+    if account.pk is not None and account.pk == actor.pk:
+        return False
+    return actor.is_superuser or not (account.is_superuser or account.role in ADMINISTRATOR_ROLES)
+
+
 @transaction.atomic
 def reset_otp(actor, user: User) -> int:
     """The security administrator resets a user's authenticator (a lost or new phone): their
@@ -127,6 +141,8 @@ def reset_otp(actor, user: User) -> int:
 
     require(actor, "user.manage")
     if not _in_scope(actor, user.region.code if user.region_id else ""):
+        raise Forbidden()
+    if not may_manage_account(actor, user):
         raise Forbidden()
     n, _detail = TOTPDevice.objects.filter(user=user).delete()
     audit.record(actor, "auth.otp_reset", user, details={"username": user.username, "devices": n})
