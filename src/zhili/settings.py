@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from zhili import home as zhome
 
 BASE_DIR = Path(__file__).resolve().parent
+zhome.restrict()  # files this process makes are its user's only (0600 / 0700)
 HOME = zhome.home()
 
 
@@ -158,6 +159,9 @@ STATIC_ROOT = HOME / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = HOME / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# uploads (attachments, residents' photos) are the server user's only, whatever the umask
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
