@@ -13,7 +13,6 @@ import stat
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-
 #: what Zhili's processes create is readable by their own user only (files 0600, directories 0700)
 UMASK = 0o077
 
