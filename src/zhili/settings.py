@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from csp.constants import NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
-
 from django.utils.translation import gettext_lazy as _
 
 from zhili import home as zhome
