@@ -270,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from zhili import home
+
+    home.restrict()  # before anything is written: the database, its WAL, logs, backups (0600)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args) or 0

@@ -63,7 +63,10 @@ def backup(path: str) -> dict:
         else:
             raise RuntimeError(f"backup of {engine} is not supported")
         tmp_out = f"{path}.partial"
-        with tarfile.open(tmp_out, "w:gz") as tar:
+        # the backup holds every resident's (encrypted) data: its owner's only, whatever the umask
+        fd = os.open(tmp_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as out, tarfile.open(fileobj=out, mode="w:gz") as tar:
             data = json.dumps(manifest, indent=2).encode()
             info = tarfile.TarInfo("manifest.json")
             info.size = len(data)
@@ -73,6 +76,16 @@ def backup(path: str) -> dict:
                 tar.add(settings.MEDIA_ROOT, arcname="media")
         os.replace(tmp_out, path)
     return {**manifest, "size": os.path.getsize(path)}
+
+
+def _owner_only(root: Path) -> None:
+    """Directories 0700 and files 0600 under ``root`` (restored uploads keep the archive's modes)."""
+    root.chmod(0o700)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for d in dirnames:
+            os.chmod(os.path.join(dirpath, d), 0o700)
+        for f in filenames:
+            os.chmod(os.path.join(dirpath, f), 0o600)
 
 
 def restore(path: str, force: bool = False) -> dict:
@@ -99,6 +112,7 @@ def restore(path: str, force: bool = False) -> dict:
             target = Path(settings.DATABASES["default"]["NAME"])
             staged = target.with_suffix(".restoring")
             shutil.copyfile(Path(tmp) / "db.sqlite3", staged)
+            staged.chmod(0o600)
             for suffix in ("-wal", "-shm"):
                 Path(str(target) + suffix).unlink(missing_ok=True)
             os.replace(staged, target)
@@ -111,4 +125,5 @@ def restore(path: str, force: bool = False) -> dict:
         if media.exists():
             shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
             shutil.copytree(media, settings.MEDIA_ROOT)
+            _owner_only(Path(settings.MEDIA_ROOT))
     return manifest

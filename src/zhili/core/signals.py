@@ -6,7 +6,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from . import audit, calendar, geo, services
+from . import audit, calendar, clientip, geo, services
 from .models import ApiToken, CalendarOverride, Region, User
 
 
@@ -28,7 +28,7 @@ def _calendar_changed(sender, **kwargs):
 
 
 def _ip(request) -> str:
-    return (request.META.get("REMOTE_ADDR") or "") if request is not None else ""
+    return clientip.client_ip(request, default="") if request is not None else ""
 
 
 @receiver(user_logged_in)

@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from zhili.core import selectors
+from zhili.core import clientip, selectors
 from zhili.core import services as core_services
 from zhili.core.http import domain_errors
 from zhili.core.models import OrgType, RegionLevel
@@ -173,13 +173,13 @@ def otp(request):
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-                audit.record(user, "auth.otp_enrol", user, ip=request.META.get("REMOTE_ADDR", ""))
+                audit.record(user, "auth.otp_enrol", user, ip=clientip.client_ip(request, default=""))
             otp_login(request, device)
-            audit.record(user, "auth.otp_verify", user, ip=request.META.get("REMOTE_ADDR", ""))
+            audit.record(user, "auth.otp_verify", user, ip=clientip.client_ip(request, default=""))
             return redirect(safe_next(request))
         else:
             error = _("Wrong or expired code. Wait for the next one and try again.")
-            audit.record(user, "auth.otp_verify", user, result="failed", ip=request.META.get("REMOTE_ADDR", ""))
+            audit.record(user, "auth.otp_verify", user, result="failed", ip=clientip.client_ip(request, default=""))
     ctx = {"enrolling": enrolling, "error": error, "next": safe_next(request),
            "verified": user.is_verified()}
     if enrolling:

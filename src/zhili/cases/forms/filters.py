@@ -86,7 +86,14 @@ class Filters:
         return any(self.values.get(k) for k in FILTER_KEYS)
 
     def as_details(self) -> dict:
-        return {k: v for k, v in self.values.items() if v and k in FILTER_KEYS}
+        """The filters for the audit log: a searched phone number as its mask and its blind index
+        (the audit administrator finds the searches for a number by its index, nobody reads it back)."""
+        details = {k: v for k, v in self.values.items() if v and k in FILTER_KEYS}
+        if details.get("phone"):
+            phone = details.pop("phone")
+            details["phone_masked"] = crypto.mask_phone(phone)
+            details["phone_index"] = crypto.blind_index(phone, "phone")
+        return details
 
 
 def _date(text: str, name: str, errors: list) -> dt.date | None:
