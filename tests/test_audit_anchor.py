@@ -138,3 +138,10 @@ def test_backup_holds_the_anchor_and_restore_puts_it_back(tmp_path, capsys):
     res = audit.verify()
     assert res.ok and not res.notes, (res.problems, res.notes)
     assert audit_anchor.read()[0].seq == AuditEvent.objects.order_by("-seq").first().seq
+    assert list(audit_anchor.path().parent.glob(audit_anchor.path().name + ".before-restore-*"))  # kept
+
+
+def test_an_unreadable_anchor_is_a_problem(filled, tmp_path, settings):
+    settings.ZHILI_AUDIT_ANCHOR = str(tmp_path)  # a directory: opening it fails, as a file of another user would
+    res = audit.verify()
+    assert not res.ok and "锚点文件无法读取" in res.problems[0]

@@ -94,7 +94,11 @@ def read() -> tuple[Anchor | None, list[str]]:
         return None, []
     best: Anchor | None = None
     problems: list[str] = []
-    with p.open("r", encoding="ascii", errors="replace") as f:
+    try:
+        f = p.open("r", encoding="ascii", errors="replace")
+    except OSError as exc:
+        return None, [f"锚点文件无法读取，未能检查末尾删除或日志清空 / cannot read the anchor {p}: {exc}"]
+    with f:
         for n, raw in enumerate(f, 1):
             parts = raw.split()
             if not parts:

@@ -116,9 +116,13 @@ def restore(path: str, force: bool = False) -> dict:
             subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-acl", "--single-transaction",
                             *args, "-d", settings.DATABASES["default"]["NAME"], str(Path(tmp) / "db.pgdump")],
                            check=True, env=env)
-        anchor = Path(tmp) / audit_anchor.FILENAME
-        if anchor.exists():  # the restored log's anchor (a newer one would name the newer rows as cut)
-            shutil.copyfile(anchor, audit_anchor.path())
+        # the restored log's anchor replaces the current one, which would name the rows made since the
+        # backup as cut; the current one is kept beside it (evidence), also for a backup without one
+        current, anchor = audit_anchor.path(), Path(tmp) / audit_anchor.FILENAME
+        if current.exists():
+            os.replace(current, current.with_name(f"{current.name}.before-restore-{timezone.now():%Y%m%d%H%M%S}"))
+        if anchor.exists():
+            shutil.copyfile(anchor, current)
         media = Path(tmp) / "media"
         if media.exists():
             shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
