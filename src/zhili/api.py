@@ -15,7 +15,7 @@ class BearerToken(HttpBearer):
     """``Authorization: Bearer zk_…`` — a personal API token (see /api/v1/tokens)."""
 
     def authenticate(self, request, token):
-        from zhili.core.services import user_for_token
+        from zhili.core.tokens import user_for_token
 
         user = user_for_token(token)
         if user is not None:
@@ -40,7 +40,7 @@ api = NinjaAPI(
     version="1",
     description=(
         "市域社会治理平台 JSON API. Authenticate with a session cookie (browser) or "
-        "`Authorization: Bearer <token>` (create one with POST /api/v1/tokens). "
+        "`Authorization: Bearer <token>` (make one on the page /tokens/ or with POST /api/v1/tokens). "
         "Errors: `{\"errors\": [{\"field\", \"message\" (中文), \"message_en\"}]}` with a 4xx status."
     ),
     auth=[BearerToken(), SessionAuth()],

@@ -175,6 +175,8 @@ def cmd_audit(args) -> int:
     from zhili.core import audit
 
     res = audit.verify()
+    for note in res.notes:
+        print("  注意 / note: " + note)
     if res.ok:
         print(f"审计日志完整 / audit chain intact: {res.checked} rows verified")
         return 0

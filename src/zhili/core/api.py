@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
-from . import calendar, geo, regions_io, selectors, services
+from . import calendar, geo, regions_io, selectors, tokens
 from .errors import Invalid, NotFound
 from .policy import ROLES, permissions_of
 
@@ -206,13 +206,45 @@ def deadline(request, working_days: int = Query(..., ge=0, le=3650), start: dt.d
 
 class TokenIn(Schema):
     name: str = Field(..., min_length=1, max_length=60, examples=["热线对接"])
-    days: int = Field(365, ge=1, le=3650)
+    days: int = Field(tokens.DEFAULT_DAYS, description=f"lifetime in days, 1–{tokens.MAX_DAYS}")
 
 
-class TokenOut(Schema):
+class TokenRow(Schema):
+    id: int
+    name: str
+    prefix: str = Field(..., description="the token's first characters after zk_, to recognise it")
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    state: str = Field(..., description="active, expired or revoked")
+
+
+class TokenOut(TokenRow):
     token: str = Field(..., description="shown once; store it safely")
 
 
-@router.post("/tokens", response={201: TokenOut}, summary="Create a personal API token")
+def _token_row(tok) -> dict:
+    return {"id": tok.pk, "name": tok.name, "prefix": tok.prefix, "created_at": tok.created_at,
+            "last_used_at": tok.last_used_at, "expires_at": tok.expires_at, "revoked_at": tok.revoked_at,
+            "state": tokens.state(tok)}
+
+
+@router.post("/tokens", response={201: TokenOut}, summary="Create a personal API token",
+             description=f"Lives {tokens.DEFAULT_DAYS} days unless `days` says otherwise (at most {tokens.MAX_DAYS}). "
+                         "Refused to a request authenticated by a token, to an account that must change its password, "
+                         "and to the roles that require two-step verification.")
 def create_token(request, payload: TokenIn):
-    return Status(201, {"token": services.issue_api_token(request.auth, name=payload.name, days=payload.days)})
+    tok, raw = tokens.issue(request.auth, name=payload.name, days=payload.days)
+    return Status(201, {**_token_row(tok), "token": raw})
+
+
+@router.get("/tokens", response=list[TokenRow], summary="My API tokens (never their secret)")
+def list_tokens(request):
+    return [_token_row(t) for t in tokens.of(request.auth)[:200]]
+
+
+@router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke one of my API tokens")
+def revoke_token(request, token_id: int):
+    tokens.revoke(request.auth, token_id)
+    return Status(204, None)

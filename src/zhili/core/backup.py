@@ -1,6 +1,7 @@
-"""``zhili backup`` / ``zhili restore``: the database (SQLite online backup or pg_dump) and the
-uploads, in one .tar.gz with a manifest. The encryption keys are NOT included; the manifest holds
-their fingerprint so a restore with the wrong keys is refused instead of silently losing data."""
+"""``zhili backup`` / ``zhili restore``: the database (SQLite online backup or pg_dump), the
+uploads and the audit chain's anchor, in one .tar.gz with a manifest. The encryption keys are NOT
+included; the manifest holds their fingerprint so a restore with the wrong keys is refused instead of
+silently losing data."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from django.db import connection
 from django.utils import timezone
 
 import zhili
+
+from . import audit_anchor
 
 FORMAT = 1
 
@@ -47,6 +50,10 @@ def backup(path: str) -> dict:
     manifest = {"format": FORMAT, "engine": engine, "created": timezone.now().isoformat(), "zhili": zhili.__version__,
                 "keys": keys_fingerprint()}
     with tempfile.TemporaryDirectory() as tmp:
+        # the audit anchor before the database: it never records a row the dump lacks (audit_anchor)
+        anchor = Path(tmp) / audit_anchor.FILENAME
+        if audit_anchor.path().exists():
+            shutil.copyfile(audit_anchor.path(), anchor)
         if engine == "sqlite":
             dump = Path(tmp) / "db.sqlite3"
             src = sqlite3.connect(settings.DATABASES["default"]["NAME"])
@@ -72,6 +79,8 @@ def backup(path: str) -> dict:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
             tar.add(dump, arcname=dump.name)
+            if anchor.exists():
+                tar.add(anchor, arcname=anchor.name)
             if Path(settings.MEDIA_ROOT).exists():
                 tar.add(settings.MEDIA_ROOT, arcname="media")
         os.replace(tmp_out, path)
@@ -121,6 +130,13 @@ def restore(path: str, force: bool = False) -> dict:
             subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-acl", "--single-transaction",
                             *args, "-d", settings.DATABASES["default"]["NAME"], str(Path(tmp) / "db.pgdump")],
                            check=True, env=env)
+        # the restored log's anchor replaces the current one, which would name the rows made since the
+        # backup as cut; the current one is kept beside it (evidence), also for a backup without one
+        current, anchor = audit_anchor.path(), Path(tmp) / audit_anchor.FILENAME
+        if current.exists():
+            os.replace(current, current.with_name(f"{current.name}.before-restore-{timezone.now():%Y%m%d%H%M%S}"))
+        if anchor.exists():
+            shutil.copyfile(anchor, current)
         media = Path(tmp) / "media"
         if media.exists():
             shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)

@@ -3,19 +3,16 @@ append an audit event. Views, the API, the admin, commands and tests call these.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import hashlib
 import secrets
-import time
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from . import audit, crypto, rowsql, validation
 from .errors import Forbidden, Invalid
-from .models import ApiToken, CalendarOverride, CodeItem, Organisation, Region, Resident, User
+from .models import CalendarOverride, CodeItem, Organisation, Region, Resident, User
 from .policy import ADMINISTRATOR_ROLES, ROLES, can
+from .tokens import TOKEN_CACHE_SECONDS, forget_tokens, issue_api_token, user_for_token  # noqa: F401  (callers' old names)
 
 
 def require(actor, permission: str) -> None:
@@ -250,54 +247,6 @@ def _find_or_create(people, norms, indexes, region_code) -> tuple[dict[str, Resi
             found[r.phone_index] = r
             created.append(r)
     return found, created
-
-
-@transaction.atomic
-def issue_api_token(actor, *, name: str, days: int | None = 365) -> str:
-    """A new API token for the actor. The token itself is returned once and never stored."""
-    if actor is None or not actor.is_authenticated:
-        raise Forbidden()
-    raw = "zk_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=actor, name=name or "token", prefix=raw[3:11],
-                            key_hash=hashlib.sha256(raw.encode()).hexdigest(),
-                            expires_at=timezone.now() + dt.timedelta(days=days) if days else None)
-    audit.record(actor, "api_token.issue", actor, details={"name": name, "prefix": raw[3:11]})
-    return raw
-
-
-#: a token's user is kept this long in each server process (its own revocation or the user's own
-#: change is seen at once in the process that makes it, see ``forget_tokens``; in the others within this)
-TOKEN_CACHE_SECONDS = 5.0
-_tokens: dict[str, tuple[float, dt.datetime | None, User]] = {}
-
-
-def forget_tokens(*_args, **_kwargs) -> None:
-    """Empty this process's cache of tokens (a token or a user was saved or deleted)."""
-    _tokens.clear()
-
-
-def user_for_token(raw: str) -> User | None:
-    """The active user of a valid, unrevoked, unexpired token, or None. The answer is kept for
-    ``TOKEN_CACHE_SECONDS``, and a copy is returned so that requests never share an instance."""
-    key_hash = hashlib.sha256(raw.encode()).hexdigest()
-    now_m = time.monotonic()
-    hit = _tokens.get(key_hash)
-    if hit is not None and now_m - hit[0] < TOKEN_CACHE_SECONDS:
-        expires_at, user = hit[1], hit[2]
-        if expires_at and expires_at < timezone.now():
-            return None
-        return copy.copy(user)
-    tok = (ApiToken.objects.select_related("user", "user__region", "user__organisation")
-           .filter(key_hash=key_hash, revoked=False).first())
-    if tok is None or not tok.user.is_active or (tok.expires_at and tok.expires_at < timezone.now()):
-        _tokens.pop(key_hash, None)
-        return None
-    if tok.last_used_at is None or timezone.now() - tok.last_used_at > dt.timedelta(minutes=5):
-        ApiToken.objects.filter(pk=tok.pk).update(last_used_at=timezone.now())
-    if len(_tokens) > 10_000:
-        _tokens.clear()
-    _tokens[key_hash] = (now_m, tok.expires_at, tok.user)
-    return copy.copy(tok.user)
 
 
 @transaction.atomic
