@@ -23,8 +23,11 @@ from .errors import Invalid
 MAX_ID = 2**31 - 1
 #: the largest whole number a database column holds (SQLite and ``bigint``): any number beyond it is refused
 MAX_NUMBER = 2**63 - 1
-#: the longest value any one form field or query parameter takes (the longest text field: 10,000)
+#: the longest value any one form field takes (the longest text field: 10,000)
 MAX_VALUE = 10_000
+#: the longest value a page's query parameter takes: a code, an id, a date, a cursor or a few words
+#: (the API's query parameters declare their own limits in its schema)
+MAX_QUERY_VALUE = 500
 #: dates and times the system accepts: beyond these a date is a typing error (and year 1 or 9999
 #: overflows the arithmetic of deadlines)
 MIN_YEAR, MAX_YEAR = 1970, 2200
@@ -99,7 +102,7 @@ def value_error(field: str, value: str, max_length: int = MAX_VALUE) -> dict | N
     return None
 
 
-def request_errors(*dicts) -> list[dict]:
+def request_errors(*dicts, max_length: int = MAX_VALUE) -> list[dict]:
     """Problems of the names and values of QueryDicts (request.GET, request.POST)."""
     out = []
     for d in dicts:
@@ -109,7 +112,7 @@ def request_errors(*dicts) -> list[dict]:
                 out.append(_error("?", "参数名无效", "invalid parameter name"))
                 continue
             for v in values:
-                if e := value_error(key, v):
+                if e := value_error(key, v, max_length):
                     out.append(e)
                     break
     return out

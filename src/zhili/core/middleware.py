@@ -1,7 +1,8 @@
 """The guard on every request's typed input, before any view reads it (``core.inputs``).
 
-Every query string and form value (page or API) is plain text of at most ``inputs.MAX_VALUE``
-characters with no NUL or other control character, and a number only if a database can hold it;
+Every query string and form value (page or API) is plain text with no NUL or other control
+character, of at most ``inputs.MAX_VALUE`` characters (a page's query parameter:
+``inputs.MAX_QUERY_VALUE``), and a number only if a database can hold it;
 a body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is answered 413. The answer names the field:
 ``{"errors": [{"field", "message", "message_en"}]}`` under /api/, a short page elsewhere. Each
 form's own limits (a title's 120 characters …) are its service's, checked with the same
@@ -51,9 +52,11 @@ class InputGuardMiddleware:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and length > limit and content_type != "multipart/form-data":
             return too_big(request)
+        api = request.path.startswith("/api/")
         try:
-            dicts = [request.GET] + ([request.POST] if request.method == "POST" and content_type in _FORMS else [])
-            errors = inputs.request_errors(*dicts)
+            errors = inputs.request_errors(request.GET, max_length=inputs.MAX_VALUE if api else inputs.MAX_QUERY_VALUE)
+            if request.method == "POST" and content_type in _FORMS:
+                errors += inputs.request_errors(request.POST)
         except RequestDataTooBig:
             return too_big(request)
         except TooManyFieldsSent:
