@@ -103,7 +103,6 @@ def _register_routers() -> None:
     from zhili.cases.api import notifications_router
     from zhili.cases.api import router as cases_router
     from zhili.core.api import router as core_router
-
     from zhili.core.schemas import declare_errors
 
     for prefix, router in (("/", core_router), ("/cases", cases_router), ("/notifications", notifications_router)):

@@ -12,8 +12,8 @@ from ninja import Field, File, Path, Query, Router, Schema, Status, UploadedFile
 from . import calendar, geo, regions_io, selectors, services
 from .errors import Invalid, NotFound
 from .inputs import MAX_ID, SafeDateTime, Text
-from .schemas import ERRORS
 from .policy import ROLES, permissions_of
+from .schemas import ERRORS
 
 router = Router(tags=["core"])
 
