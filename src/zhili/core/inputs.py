@@ -90,19 +90,19 @@ def int_param(field: str, value, lo: int = 1, hi: int = MAX_ID) -> int | None:
     return int(str(value).strip())
 
 
-def value_error(field: str, value: str, max_length: int = MAX_VALUE) -> dict | None:
-    """The guard every query string and form value passes: plain text, not absurdly long, and a
-    number only if a database can hold it."""
+def value_error(field: str, value: str, max_length: int = MAX_VALUE, *, numbers: bool = True) -> dict | None:
+    """The guard every query string and form value passes: plain text, not absurdly long, and
+    (``numbers``) a number only if a database can hold it."""
     e = text_error(field, value, max_length)
     if e:
         return e
     text = value.strip()
-    if text and _NUMBER.fullmatch(text) and abs(int(text)) > MAX_NUMBER:
+    if numbers and text and _NUMBER.fullmatch(text) and abs(int(text)) > MAX_NUMBER:
         return _error(field, f"{field}：数字超出范围", f"{field}: the number is out of range")
     return None
 
 
-def request_errors(*dicts, max_length: int = MAX_VALUE) -> list[dict]:
+def request_errors(*dicts, max_length: int = MAX_VALUE, numbers: bool = True) -> list[dict]:
     """Problems of the names and values of QueryDicts (request.GET, request.POST)."""
     out = []
     for d in dicts:
@@ -112,7 +112,7 @@ def request_errors(*dicts, max_length: int = MAX_VALUE) -> list[dict]:
                 out.append(_error("?", "参数名无效", "invalid parameter name"))
                 continue
             for v in values:
-                if e := value_error(key, v, max_length):
+                if e := value_error(key, v, max_length, numbers=numbers):
                     out.append(e)
                     break
     return out

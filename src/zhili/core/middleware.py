@@ -2,7 +2,8 @@
 
 Every query string and form value (page or API) is plain text with no NUL or other control
 character, of at most ``inputs.MAX_VALUE`` characters (a page's query parameter:
-``inputs.MAX_QUERY_VALUE``), and a number only if a database can hold it;
+``inputs.MAX_QUERY_VALUE``), and on a page a number only if a database can hold it (the API's
+parameters declare their ranges in its schema);
 a body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is answered 413. The answer names the field:
 ``{"errors": [{"field", "message", "message_en"}]}`` under /api/, a short page elsewhere. Each
 form's own limits (a title's 120 characters …) are its service's, checked with the same
@@ -54,13 +55,15 @@ class InputGuardMiddleware:
             return too_big(request)
         api = request.path.startswith("/api/")
         try:
-            errors = inputs.request_errors(request.GET, max_length=inputs.MAX_VALUE if api else inputs.MAX_QUERY_VALUE)
+            # the API's parameters declare their lengths and ranges in its schema (ninja answers 422)
+            errors = inputs.request_errors(request.GET, max_length=inputs.MAX_VALUE if api else inputs.MAX_QUERY_VALUE,
+                                           numbers=not api)
             if request.method == "POST" and content_type in _FORMS:
                 errors += inputs.request_errors(request.POST)
         except RequestDataTooBig:
             return too_big(request)
         except TooManyFieldsSent:
             errors = [{"field": "body", "message": "字段太多", "message_en": "too many fields"}]
-        if errors:
-            return error_response(request, errors, 400)
+        if errors:  # the API answers bad parameters 422, as its schema's validation does
+            return error_response(request, errors, 422 if api else 400)
         return self.get_response(request)
