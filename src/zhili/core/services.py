@@ -8,7 +8,7 @@ import secrets
 
 from django.db import connection, transaction
 
-from . import audit, crypto, rowsql, validation
+from . import audit, crypto, inputs, rowsql, validation
 from .errors import Forbidden, Invalid
 from .models import CalendarOverride, CodeItem, Organisation, Region, Resident, User
 from .policy import ADMINISTRATOR_ROLES, ROLES, can
@@ -157,13 +157,26 @@ def find_or_create_resident(actor, *, name: str, phone: str, id_number: str = ""
     return res
 
 
+#: the longest phone number and address a resident's record takes (as the API documents them)
+PHONE_MAX, ADDRESS_MAX = 20, 200
+
+
 def check_people(actor, people: list[dict], *, field=lambda i, f: f"{i}.{f}") -> list[str]:
     """Refuse what :func:`resolve_residents` would refuse (the permission, every bad phone number and
     ID number at once) without touching the database; the normalised phone numbers."""
     if actor is not None:
         require(actor, "resident.manage")
     errors, norms = [], []
+    name_max = Resident._meta.get_field("name").max_length
     for i, p in enumerate(people):
+        texts = [e for e in (inputs.text_error(field(i, "name"), p.get("name"), name_max, multiline=False),
+                             inputs.text_error(field(i, "phone"), p.get("phone"), PHONE_MAX, multiline=False),
+                             inputs.text_error(field(i, "id_number"), p.get("id_number"), 18, multiline=False),
+                             inputs.text_error(field(i, "address"), p.get("address"), ADDRESS_MAX)) if e]
+        if texts:
+            errors += texts
+            norms.append("")
+            continue
         norm = crypto.normalise(p.get("phone", ""))
         if not (norm.isdigit() and 7 <= len(norm) <= 15):
             errors.append({"field": field(i, "phone"), "message": "电话号码格式不正确", "message_en": "the phone number is not valid"})

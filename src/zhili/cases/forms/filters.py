@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from zhili.core import crypto
+from zhili.core import crypto, inputs
 from zhili.core.calendar import SHANGHAI
 from zhili.core.models import CodeItem, Region
 
@@ -114,9 +114,22 @@ def _day_start(d: dt.date) -> dt.datetime:
     return dt.datetime.combine(d, dt.time.min, tzinfo=SHANGHAI)
 
 
+#: the longest value a filter takes (a region or grid code, a number, a phone, a title's words)
+FILTER_MAX = 100
+
+
 def parse_filters(get) -> Filters:
-    values = {k: (get.get(k) or "").strip()[:100] for k in FILTER_KEYS}
-    return Filters(values=values)
+    """The filters as typed; a value with control characters or over FILTER_MAX characters is
+    reported (and dropped), never cut."""
+    values, errors = {}, []
+    for k in FILTER_KEYS:
+        v = (get.get(k) or "").strip()
+        e = inputs.text_error(k, v, FILTER_MAX, multiline=False)
+        if e:
+            errors.append(e)
+            v = ""
+        values[k] = v
+    return Filters(values=values, errors=errors)
 
 
 def apply_filters(qs: QuerySet, f: Filters, actor, *, sees_confidential: bool) -> QuerySet:
@@ -150,7 +163,7 @@ def apply_filters(qs: QuerySet, f: Filters, actor, *, sees_confidential: bool) -
         else:
             qs = qs.filter(state=v["state"])
     if v["lead_unit"]:
-        if not v["lead_unit"].isdigit() or int(v["lead_unit"]) > 2**31:
+        if inputs.int_error("lead_unit", v["lead_unit"]):
             errors.append({"field": "lead_unit", "message": str(_("Unknown unit"))})
         else:
             qs = qs.filter(lead_unit_id=int(v["lead_unit"]))

@@ -88,4 +88,5 @@ def search(request):
             "export_query": first_query,
             "export_max": EXPORT_MAX_ROWS,
         },
+        status=400 if f.errors else 200,
     )
