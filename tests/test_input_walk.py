@@ -245,8 +245,9 @@ def test_every_api_parameter_and_body_field(client, world):
                     if method == "get":
                         r = client.get(target, query, **headers)
                     else:
-                        r = client.post(target + ("?" + "&".join(f"{k}={quote(str(v))}" for k, v in query.items()) if query else ""),
-                                        {}, content_type="application/json", **headers)
+                        r = client.generic(method.upper(), target + ("?" + "&".join(f"{k}={quote(str(v))}" for k, v in query.items())
+                                                                      if query else ""),
+                                           "{}", content_type="application/json", **headers)
                     tried += 1
                     fields = [e["field"] for e in r.json().get("errors", [])] if r.get("Content-Type", "").startswith("application/json") else []
                     if not (400 <= r.status_code < 500 and any(p["name"] in f for f in fields)):

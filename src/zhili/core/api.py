@@ -212,7 +212,7 @@ def deadline(request, working_days: int = Query(..., ge=0, le=3650), start: Safe
 
 class TokenIn(Schema):
     name: Text(60, 1, multiline=False) = Field(..., examples=["热线对接"])
-    days: int = Field(tokens.DEFAULT_DAYS, description=f"lifetime in days, 1–{tokens.MAX_DAYS}")
+    days: int = Field(tokens.DEFAULT_DAYS, ge=1, le=tokens.MAX_DAYS, description=f"lifetime in days, 1–{tokens.MAX_DAYS}")
 
 
 class TokenRow(Schema):
