@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from zhili.core import audit
 from zhili.core.calendar import SHANGHAI
 from zhili.core.http import domain_errors
+from zhili.core.spreadsheets import safe_row
 
 from .. import forms
 from ..models import Case, Channel, Satisfaction
@@ -105,7 +106,7 @@ def export_xlsx(request):
             rep = reporter_cell(user, c)
             who = _("(confidential)") if rep["withheld"] else rep["name"]
             ws.append(
-                [
+                safe_row([
                     c.number,
                     c.title,
                     forms.category_path_label(c.category_path, labels),
@@ -124,7 +125,7 @@ def export_xlsx(request):
                     time_left(c, now)["text"],
                     local(c.closed_at).replace(tzinfo=None) if c.closed_at else None,
                     str(satisfaction.get(c.satisfaction, "")) if c.satisfaction else "",
-                ]
+                ], ws)
             )
             rows += 1
 
