@@ -4,6 +4,7 @@ progress, owner-only download and expiry (item 18)."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -162,3 +163,33 @@ def test_the_job_exports_the_owners_scope_and_a_formula_stays_text(staff, hall, 
     rows = list(ws.iter_rows(min_row=2))
     assert [row[0].value for row in rows] == [theirs.number]
     assert rows[0][1].value == EVIL_TITLE and rows[0][1].data_type == "s"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_in_a_browser_the_export_page_polls_until_the_download_is_ready(staff, hall, categories, jobs, live_server,
+                                                                         browser):
+    from browserkit import log_in
+
+    from zhili.cases.models import CaseExport
+
+    made = [register(staff["clerk"], categories).number for _ in range(3)]
+    base = live_server.url
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", accept_downloads=True)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, base, "clerk")
+    page.goto(f"{base}/cases/search/")
+    page.click("[data-testid=export]")
+    page.wait_for_url(f"{base}/cases/exports/*/")
+    assert "正在等待后台任务开始导出" in page.inner_text("#export-progress")
+    jobs.run(CaseExport.objects.get().pk)  # what zhili worker does meanwhile
+    page.wait_for_selector("[data-testid=export-download]", timeout=15_000)  # the next poll shows it
+    assert "已完成：3 行" in page.inner_text("#export-progress")
+    with page.expect_download() as download:
+        page.click("[data-testid=export-download]")
+    data = Path(download.value.path()).read_bytes()
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(min_row=2, values_only=True))
+    assert sorted(r[0] for r in rows) == sorted(made) and not errors
+    ctx.close()

@@ -1,9 +1,9 @@
 """The case list's Excel export (导出 Excel): the writer, and the background job for long exports.
 
 The writer streams the actor's cases (their scope, under the search page's filters) with
-``values_list`` into an openpyxl write-only workbook, every value through
-:func:`zhili.core.spreadsheets.safe_cell` (a resident's ``=HYPERLINK(…)`` stays text), reporters'
-names and phones masked, confidential reporters withheld from roles that may not see them.
+``values_list`` into :class:`zhili.core.xlsx.SheetWriter` (text is always written as text: a
+resident's ``=HYPERLINK(…)`` never becomes a formula), reporters' names and phones masked,
+confidential reporters withheld from roles that may not see them.
 
 An export of more than ``IMMEDIATE_MAX_ROWS`` rows runs as a job (django-tasks, run by ``zhili worker``):
 :func:`start` records a :class:`CaseExport` owned by the actor and queues :func:`run`, which writes the
@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from zhili.core import audit, crypto
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import NotFound
-from zhili.core.spreadsheets import safe_cell
+from zhili.core.xlsx import SheetWriter
 
 from . import deadlines, forms
 from .models import CaseExport, CaseType, Channel, Satisfaction, Tier, Urgency
@@ -87,23 +87,7 @@ def _naive_local(t):
 def write_xlsx(user, qs, out, *, progress=None, every: int = PROGRESS_EVERY) -> int:
     """Write ``qs`` (already scoped and filtered) as the case list's workbook into ``out`` (a path or a
     binary file); ``progress(rows)`` every ``every`` rows. Returns the number of rows."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Case list"))
-    ws.freeze_panes = "A2"
-    for i, w in enumerate(WIDTHS):
-        ws.column_dimensions[chr(ord("A") + i)].width = w
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="EBF2FD")
-    header = []
-    for title in COLUMNS:
-        cell = WriteOnlyCell(ws, value=str(title))
-        cell.font, cell.fill, cell.alignment = bold, fill, Alignment(vertical="center")
-        header.append(cell)
-    ws.append(header)
-
+    sheet = SheetWriter(out, _("Case list"), [str(c) for c in COLUMNS], WIDTHS)
     labels = category_labels()
     path_labels: dict[str, str] = {}
     streets: dict[str, str] = {}
@@ -117,7 +101,7 @@ def write_xlsx(user, qs, out, *, progress=None, every: int = PROGRESS_EVERY) -> 
     confidential_label = _("(confidential)")
     full = sees_full_phone(user)
     mask_name, mask_phone, local = crypto.mask_name, crypto.mask_phone, _naive_local
-    append = ws.append
+    append = sheet.append
     rows = 0
     for (number, title, cpath, state, chan, ctype, ctier, urg, reporter_id, rname, rphone, confidential,
          region_code, grid, lead_unit, created_at, due_at, sign_due_at, suspended_at, closed_at,
@@ -144,11 +128,11 @@ def write_xlsx(user, qs, out, *, progress=None, every: int = PROGRESS_EVERY) -> 
             streets[scode], grid or "", lead_unit or "", local(created_at), local(due_at), left,
             local(closed_at), satisfaction.get(sat, "") if sat else "",
         )
-        append([safe_cell(v, ws) for v in values])
+        append(values)  # text is written as text: never a formula (core.xlsx)
         rows += 1
         if progress is not None and rows % every == 0:
             progress(rows)
-    wb.save(out)
+    sheet.close()
     return rows
 
 
