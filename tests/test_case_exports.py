@@ -46,6 +46,24 @@ def test_safe_cell_keeps_numbers_and_plain_text_and_neutralises_formula_starts()
         assert safe_cell(risky) == "'" + risky  # csv: a quote first
 
 
+def test_the_streaming_writer_keeps_types_and_never_writes_a_formula():
+    import datetime as dt
+
+    from zhili.core.xlsx import SheetWriter
+
+    buf = io.BytesIO()
+    with SheetWriter(buf, "案件清单/2026", ["编号", "数", "时间"], [16, 8, 18]) as sheet:
+        sheet.append(["=1+1", 12, dt.datetime(2026, 11, 26, 9, 30)])
+        sheet.append(["a\x07b <&>", -3.5, dt.date(2026, 11, 26)])
+        sheet.append([None, "", True])
+    ws = load_workbook(io.BytesIO(buf.getvalue())).active
+    assert ws.title == "案件清单-2026" and ws.freeze_panes == "A2" and ws["A1"].font.b
+    assert (ws["A2"].value, ws["A2"].data_type) == ("=1+1", "s")
+    assert ws["B2"].value == 12 and ws["B3"].value == -3.5
+    assert ws["C2"].value == dt.datetime(2026, 11, 26, 9, 30) and ws["C3"].value.date() == dt.date(2026, 11, 26)
+    assert ws["A3"].value == "ab <&>" and ws["A4"].value is None and ws["C4"].value is True
+
+
 def test_a_residents_formula_is_text_in_the_excel_export(staff, hall, categories):
     case = register(staff["clerk"], categories, title=EVIL_TITLE, applicant=EVIL_NAME)
     r = login(staff["clerk"]).get("/cases/export.xlsx")
