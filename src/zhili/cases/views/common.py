@@ -22,7 +22,8 @@ from ..models import Case
 from ..workflow import CLOCK_STATES, STATES
 
 CASE_ROLES = selectors.UNIT_ROLES | selectors.REGION_ROLES
-EXPORT_MAX_ROWS = 50_000
+#: an export writes at most this many rows (more than 2,000 run as a background job: cases.exports)
+EXPORT_MAX_ROWS = 200_000
 #: roles that may download the agreement: it carries the parties' full ID numbers and phones
 AGREEMENT_ROLES = FULL_PHONE_ROLES | {"mediator"}
 
