@@ -7,6 +7,8 @@ import io
 
 from django.http import HttpResponse
 
+from zhili.core.spreadsheets import safe_row
+
 from .. import calibers as cb
 from .. import figures as fg
 from .. import reports
@@ -27,13 +29,13 @@ def export_xlsx(request):
     ws = wb.active
     ws.title = t.title[:31].replace("/", "-")
     ws.append([f"{t.title}　{fg.period_label(f.start, f.end)}（{f.start:%Y-%m-%d} 至 {f.end:%Y-%m-%d}）"])
-    ws.append(t.header)
+    ws.append(safe_row(t.header, ws))
     for cell in ws[2]:
         cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="EBF2FD")
     for row in t.rows:
-        ws.append(list(row))
+        ws.append(safe_row(list(row), ws))  # recurring titles and addresses are residents' words
     if t.note:
-        ws.append([t.note])
+        ws.append(safe_row([t.note], ws))
     for i, _h in enumerate(t.header):
         ws.column_dimensions[chr(ord("A") + min(i, 25))].width = 16 if i else 28
     # the 口径 of the figures this table shows; a table that names none counts registered cases (受理量)
