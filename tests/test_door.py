@@ -190,3 +190,52 @@ def test_zhili_up_says_which_address_texts_will_carry(monkeypatch, capsys, distr
     monkeypatch.setattr("django.core.management.call_command", lambda *a, **kw: None)
     assert cli.main(["up", "--no-worker"]) == 0
     assert "短信链接地址 / address in texts to residents: http://127.0.0.1:8000" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- 15. no English left on the pages touched here
+
+
+#: Latin a Chinese page may show: the language switch (EN, titled English), the case number's letters, the Open311 channel
+ALLOWED_LATIN = {"EN", "English", "KW", "Open311"}
+
+
+def visible_latin(page: str) -> set[str]:
+    """Latin words in what a reader sees or hears: text outside scripts and styles, and the titles,
+    placeholders and labels of elements (the case number and URLs left out)."""
+    from html.parser import HTMLParser
+
+    seen: list[str] = []
+
+    class Reader(HTMLParser):
+        hidden = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "style"):
+                self.hidden += 1
+            seen.extend(v or "" for k, v in attrs if k in ("title", "placeholder", "aria-label", "alt"))
+
+        def handle_endtag(self, tag):
+            if tag in ("script", "style"):
+                self.hidden -= 1
+
+        def handle_data(self, data):
+            if not self.hidden:
+                seen.append(data)
+
+    Reader().feed(page)
+    text = re.sub(r"https?://\S+|/\S*|KW\d{4}-\d+", " ", " ".join(seen))
+    return set(re.findall(r"[A-Za-z]{2,}", text)) - ALLOWED_LATIN
+
+
+def test_the_pages_touched_here_show_no_english_in_chinese(staff, hall, categories):
+    staff["clerk"].display_name = "王小丽"  # (the fixtures' names carry the role's code)
+    staff["clerk"].save(update_fields=["display_name"])
+    online = register(None, categories, channel="online")
+    Notification.objects.create(user=staff["clerk"], kind="warning", case=online, text="【红色预警】反复来访")
+    clerk = logged_in(staff["clerk"])
+    pages = {"/": Client(), "/login/": Client(), "/track/": Client(), "/cases/inbox/": clerk,
+             f"/cases/{online.number}/receipt/": clerk}
+    for url, client in pages.items():
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert visible_latin(html(r)) == set(), url
