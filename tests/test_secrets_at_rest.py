@@ -56,7 +56,9 @@ def test_the_outbox_keeps_the_confirmation_link_redacted_and_sends_it_whole(staf
     settings.ZHILI_SMS_BACKEND = f"{__name__}.Capture"
     Capture.sent = []
     assert notify.deliver(msg.pk) == "sent"
-    assert Capture.sent == [(PHONE, f"【诉求办理】您的诉求 {case.number} 已办结，请确认是否解决：/c/{raw}")]
+    link = notify.confirm_url(raw)
+    assert link.startswith("http") and link.endswith(f"/c/{raw}")  # absolute: a phone opens it (#13 item 17)
+    assert Capture.sent == [(PHONE, f"【诉求办理】您的诉求 {case.number} 已办结，请确认是否解决：{link}")]
     assert stored_columns(msg.pk)[1] == ""  # sent: the link is gone from the table
 
 

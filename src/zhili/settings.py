@@ -227,7 +227,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 ZHILI_DISTRICT_CODE = os.environ.get("ZHILI_DISTRICT_CODE", "370705")
 ZHILI_FIELD_KEYS = zhome.field_keys()
 ZHILI_CASE_PREFIX = os.environ.get("ZHILI_CASE_PREFIX", "KW")
-#: the address residents reach the server at, for links in text messages (empty: relative links)
+#: the address residents reach the server at, for links in text messages (empty: the address served, core/links.py)
 ZHILI_PUBLIC_URL = os.environ.get("ZHILI_PUBLIC_URL", "")
 ZHILI_SMS_BACKEND = os.environ.get("ZHILI_SMS_BACKEND", "zhili.cases.notify.LogBackend")
 ZHILI_SMS_URL = os.environ.get("ZHILI_SMS_URL", "")

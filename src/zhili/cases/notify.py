@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from zhili.core import crypto
+from zhili.core import crypto, links
 from zhili.core.models import User
 
 from .models import Case, CaseEvent, Notification, TextMessage
@@ -32,9 +32,15 @@ MAX_ATTEMPTS = 5
 HANDLER_ROLES = ("dept_handler", "dept_head", "street_staff", "community_staff")
 
 
+def confirm_path(raw: str) -> str:
+    """The confirmation page of a one-time token, on this site (``public:confirm``)."""
+    return f"/c/{raw}"
+
+
 def confirm_url(raw: str) -> str:
-    base = getattr(settings, "ZHILI_PUBLIC_URL", "").rstrip("/")
-    return f"{base}/c/{raw}"
+    """The link in a text message: always absolute — ZHILI_PUBLIC_URL, else the address the server
+    is served at (``core.links``); a relative ``/c/…`` cannot be opened from a phone's messages."""
+    return links.public_url() + confirm_path(raw)
 
 
 #: the token of a confirmation link (``/c/<token>``), which opens a case to whoever holds it

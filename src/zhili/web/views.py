@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from zhili.cases import public_views
 from zhili.core import clientip, selectors
 from zhili.core import services as core_services
 from zhili.core.http import domain_errors
@@ -192,8 +193,11 @@ def otp(request):
 # ---------------------------------------------------------------- home and coming soon
 
 
-@login_required
 def home(request):
+    """``/``: the staff member's home; for a visitor who is not logged in, the residents' door
+    (我要反映 · 查询进度 · 工作人员登录) instead of a bare redirect to the login page."""
+    if not request.user.is_authenticated:
+        return public_views.landing(request)
     return render(request, "web/home.html", homepage.context(request.user))
 
 
