@@ -6,6 +6,7 @@ dates asked; 期内办结 by close date; 无法联系 after the set attempts; na
 import datetime as dt
 
 import pytest
+import time_machine
 from django.test import override_settings
 
 from zhili.cases import rollups, services
@@ -14,6 +15,13 @@ from zhili.core.calendar import SHANGHAI
 from zhili.insight import figures as fg
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def december():
+    """The clock after every timeline here (1 December 2026, noon): "today" never falls inside them."""
+    with time_machine.travel(dt.datetime(2026, 12, 1, 12, tzinfo=SHANGHAI), tick=False):
+        yield
 
 NOV = (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
 GRID = "370705001001001"
