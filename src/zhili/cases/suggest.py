@@ -28,7 +28,7 @@ from zhili.core.models import Organisation
 
 from . import ledger
 from .models import Case
-from .workflow import DONE
+from .workflow import DISPATCHERS, DONE
 
 WINDOW_DAYS = 365
 SAMPLE = 400
@@ -122,7 +122,7 @@ def _local_office(case: Case, org_type: str) -> Organisation | None:
 
 def suggest_units(actor, case: Case, *, limit: int = 5, before: dt.datetime | None = None) -> list[Suggestion]:
     """The units to dispatch ``case`` to, best first, each with its figures and a short reason."""
-    if actor is None or not actor.is_authenticated:
+    if actor is None or not actor.is_authenticated or not (actor.is_superuser or actor.role in DISPATCHERS):
         return []
     before = before or case.created_at
     past = _past(actor, case, before)
