@@ -27,8 +27,7 @@ PASSWORD = "pass-Word-123"
 
 
 def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/")
-    assert "/login/" in page.url
+    page.goto(f"{base}/login/")  # `/` is the residents' door for a visitor who is not logged in
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit].btn-primary")

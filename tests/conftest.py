@@ -145,3 +145,13 @@ def browser():
             yield b
         finally:
             b.close()
+
+
+_anchors = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchor(settings):
+    """Each test its own audit anchor file: a test that commits (transaction=True) anchors rows that the
+    next test's fresh database does not have."""
+    settings.ZHILI_AUDIT_ANCHOR = str(settings.HOME / f"audit-anchor-{next(_anchors)}.log")

@@ -168,7 +168,7 @@ def test_an_administrator_scans_the_qr_code_and_gives_the_code(audit_admin_with_
     base = live_server.url
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
     page = context.new_page()
-    page.goto(f"{base}/")
+    page.goto(f"{base}/login/")
     page.fill("#id_username", "audit_admin")
     page.fill("#id_password", "pass-Word-123")
     page.click("button[type=submit].btn-primary")

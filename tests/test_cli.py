@@ -68,6 +68,9 @@ def test_zhili_up_on_a_fresh_home(tmp_path):
                 break
         text = "".join(out)
         assert "is running at" in text, text
+        # no ZHILI_PUBLIC_URL: the links in texts use the address served, and `zhili up` says so
+        assert f"address in texts to residents: http://127.0.0.1:{port}\n" in text, text
+        assert "ZHILI_PUBLIC_URL is not set" in text
         m = re.search(r"^\s+clerk\s+window_clerk\s+\S+\s+(\S+)", text, re.M)
         assert m, text
         password = m.group(1)

@@ -81,13 +81,16 @@ def test_filters_narrow_the_figures(client, staff, november, categories):
 
 def test_a_community_has_its_hotspot_map_and_recurring_tables(staff, november):
     """The month × street rollups cannot answer for a community (its report, a community's own scope):
-    its map and recurring tables count its own cases — by whole months, as its figures do — instead of
-    showing nothing."""
+    its map and recurring tables count its own cases — by the whole months the period touches — instead
+    of showing nothing. Its figures count the exact dates (the day × grid rollup, #12)."""
+    from zhili.cases.models import Case
     from zhili.insight import views
 
     f = fg.Filter(staff["leader"], region="370705001001", start=dt.date(2026, 11, 3), end=dt.date(2026, 11, 20))
-    assert fg.figures(f).received == 2  # the whole of November, from the grid rollup
-    hexes, note = views.hexagons(f)
+    exact = Case.objects.filter(region_code__startswith="370705001001", created_at__gte=at(11, 3, 0),
+                                created_at__lt=at(11, 21, 0)).count()
+    assert fg.figures(f).received == exact == 1  # b alone: a was registered on 2 November
+    hexes, note = views.hexagons(f)  # the map and the recurring tables: the whole of November
     assert sum(h["n"] for h in hexes) == 2 and "整月" in note
     assert views.table_recurring(f, "title").rows == [["楼道堆物", 2]]
     assert views.table_recurring(f, "address").rows == [["东关街道幸福小区3号楼", 2]]
@@ -101,7 +104,7 @@ def test_a_community_has_its_hotspot_map_and_recurring_tables(staff, november):
     assert fg.by_cell(fg.Filter(staff["street2"], region="370705001001", start=f.start, end=f.end)) == {}
     # the category × street table holds the community's street, from the grid rollup (was a FieldError)
     heat = fg.by_street_category(f)
-    assert list(heat) == ["370705001"] and sum(r.figures.received for r in heat["370705001"]) == 2
+    assert list(heat) == ["370705001"] and sum(r.figures.received for r in heat["370705001"]) == exact  # exact dates
 
 
 def test_the_page_drills_down_to_a_community(client, staff, november):
@@ -114,8 +117,10 @@ def test_the_page_drills_down_to_a_community(client, staff, november):
     assert '<option value="370705001001" selected>第一社区</option>' in html
     assert '<optgroup label="东关街道">' in html and "东关街道（全街道）" in html
     assert '<span class="page-sub-item" data-testid="region">第一社区</span>' in html
-    trend = r.context["tables"]["trend"]  # kept per month for a community: said so, not called daily
-    assert trend.title.endswith("（按月）") and trend.rows[0][:2] == ["2026-11", 2] and "按月" in trend.note
+    trend = r.context["tables"]["trend"]  # a community's days, from the day × grid rollup (#12)
+    assert trend.title.endswith("（按日）") and len(trend.rows) == 30 and not trend.note
+    per_day = {row[0]: row[1] for row in trend.rows}
+    assert sum(per_day.values()) == 2 and per_day["2026-11-02"] == per_day["2026-11-03"] == 1
     assert {c["name"]: c["value"] for c in r.context["cards"]}["received"] == "2"  # a and b, not c
     assert sum(h["n"] for h in r.context["hexes"]) == 2
     heat = r.context["tables"]["heat"]
@@ -182,7 +187,20 @@ def test_export_xlsx_opens_with_the_rows(client, staff, november, chart):
     if chart == "figures":
         f = fg.Filter(staff["leader"], start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30))
         body = {row[0]: row[1] for row in rows[2:]}
-        assert body["受理量"] == "4" and body["办结率"] == str(fg.figures(f).completion_rate)
+        figs = fg.figures(f)
+        assert body["受理量"] == "4" and body["受理办结率"] == str(figs.completion_rate)
+        assert body["期内办结量"] == str(figs.closed) and body["按期办结率"] == str(figs.on_time_rate)
+    # every export carries the 口径 of the figures it shows, in Chinese, from Figure.caliber
+    book = load_workbook(io.BytesIO(r.content))
+    assert book.sheetnames[1] == "指标口径"
+    calibers = {row[0]: row[1] for row in book["指标口径"].iter_rows(min_row=2, values_only=True) if row and row[0]}
+    header = rows[1]
+    for figure in (*fg.FIGURES, fg.OVERDUE_NOW):
+        named = figure.label in header or (chart in ("figures", "satisfaction") and figure.label in [r[0] for r in rows])
+        if named:
+            assert calibers[figure.label] == figure.caliber, (chart, figure.name)
+    if chart == "figures":
+        assert len([k for k in calibers if k != "说明"]) == len(fg.FIGURES) + 1
     if chart == "trend":
         assert len(rows) == 2 + 30
 
@@ -264,10 +282,15 @@ def test_home_page_shows_this_months_figures_and_the_open_warnings(client, staff
     assert 'data-testid="home-figures"' in page and 'data-testid="home-warnings"' in page
     assert "后续版本" not in page.split('<div class="cards">')[1].split("快捷入口")[0]
     cards = homepage.context(staff["leader"])["insight"]
-    assert dict((k, str(v)) for k, _l, v in cards["figures"]["items"]) == {
-        "received": "2", "completed": str(figs.completed), "completion_rate": str(figs.completion_rate), "on_time_rate": str(figs.on_time_rate),
+    assert dict((k, str(v)) for k, _l, v, _t in cards["figures"]["items"]) == {
+        "received": "2", "closed": str(figs.closed), "completion_rate": str(figs.completion_rate), "on_time_rate": str(figs.on_time_rate),
         "satisfaction_rate": str(figs.satisfaction_rate), "overdue_now": str(figs.overdue_now)}
     assert f'data-figure="completion_rate">\n          <span class="stat-value">{figs.completion_rate}</span>' in page
+    # each figure named by its label, its 口径 in Chinese as the tooltip
+    for key, label, _v, tip in cards["figures"]["items"]:
+        figure = fg.OVERDUE_NOW if key == "overdue_now" else fg.BY_NAME[key]
+        assert label == figure.label and tip == f"{figure.label}：{figure.caliber}"
+        assert f'<span class="stat-label" title="{tip}">{label}</span>' in page
     warnings = cards["warnings"]
     assert warnings["total"] == 2 and dict(warnings["counts"]) == {"red": 1, "orange": 1, "yellow": 0}
     assert [w["title"] for w in warnings["latest"]] == [orange.title, red.title]  # newest first, handled left out

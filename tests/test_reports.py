@@ -79,15 +79,23 @@ def test_the_report_opens_and_carries_the_page_figures(november, staff):
         if figure.name != "overdue_now":
             assert rows[figure.label][3] == str(page.mom(figure.name))
             assert rows[figure.label][5] == str(page.yoy(figure.name))
-    assert rows["办结率"][1] == "66.67%" and rows["满意率"][1] == "100.00%" and rows["受理量"][3] == "+200.00%"
+    assert rows["受理办结率"][1] == "66.67%" and rows["满意率"][1] == "100.00%" and rows["受理量"][3] == "+200.00%"
     assert rows["受理量"][5] == "—"  # nothing a year before
-    assert "共受理群众诉求 3 件，办结 2 件，办结率 66.67%" in text
+    assert rows["期内办结量"][1] == str(page.current.closed) == "2"  # a and b were closed in November
+    assert "共受理群众诉求 3 件，其中目前已办结 2 件（受理办结率 66.67%）；期内办结 2 件" in text
     # charts as images, top issues, warnings, rankings
     assert len(document.inline_shapes) >= 3
     assert "幸福小区3号楼 | 2" in text
     assert "敏感词预警" in text and "集体上访" in text
     assert "东关街道 | 2 | 2 | 100.00%" in text and "大虞街道 | 1 | 0 | 0.00%" in text
     assert "住建局 | 2 | 2 | 100.00% | 100.00%" in text
+    # the appendix: every figure the key-figure table shows, with its 口径 from the one definition
+    assert "docs/metrics.md" not in text
+    paragraphs = [p.text for p in document.paragraphs]
+    appendix = paragraphs[paragraphs.index("附：指标口径") + 1:]
+    for figure, _value in page.current.rows():
+        assert f"{figure.label}：{figure.caliber}" in appendix, figure.name
+    assert fg.BY_NAME["on_time_rate"].caliber.startswith("按期办结量 ÷ 应办结量")
 
 
 def test_a_street_report_stays_in_the_street(november, staff):
@@ -107,7 +115,10 @@ def test_a_street_report_stays_in_the_street(november, staff):
 
 def test_a_community_report_lists_its_recurring_places(november, staff):
     """The recurring rollup is kept per street; a community's report counts its own cases instead —
-    by whole months, as the community's figures are (it used to leave the section empty)."""
+    by the whole months the period touches (it used to leave the section empty). The community's
+    figures count the exact dates (the day × grid rollup, #12)."""
+    from zhili.cases.models import Case
+
     community = "370705001001"
     register(staff, november[0].category, at(10, 31, 23), phone="13905360005", address="幸福小区 3号楼")  # October
     document = docx.Document(io.BytesIO(reports.analysis_report(staff["admin"], community, *NOV, now=at(12, 1, 8))))
@@ -115,9 +126,12 @@ def test_a_community_report_lists_its_recurring_places(november, staff):
     assert "幸福小区3号楼 | 2" in text
     f = fg.Filter(staff["admin"], region=community, start=NOV[0], end=NOV[1])
     assert fg.recurring(f, "address") == [("幸福小区3号楼", 2)]
-    # part of a month counts the whole month, as the community's figures do
+    # part of a month: the figures count its exact dates, recounted here from the cases
     part = f.period(dt.date(2026, 11, 3), dt.date(2026, 11, 20))
-    assert fg.figures(part).received == fg.figures(f).received == 2
+    lo, hi = at(11, 3, 0), at(11, 21, 0)
+    exact = Case.objects.filter(region_code__startswith=community, created_at__gte=lo, created_at__lt=hi).count()
+    assert fg.figures(part).received == exact == 1 and fg.figures(f).received == 2
+    # the recurring places still by the whole months it touches (figures.maps)
     assert fg.recurring(part, "address") == [("幸福小区3号楼", 2)]
     assert fg.recurring(f.period(dt.date(2026, 10, 31), NOV[1]), "address") == [("幸福小区3号楼", 3)]
     assert fg.recurring(f.period(dt.date(2026, 10, 1), dt.date(2026, 10, 31)), "address") == []
@@ -129,7 +143,8 @@ def test_a_community_report_lists_its_recurring_places(november, staff):
 def test_an_empty_period_shows_dashes(staff, district):
     document = docx.Document(io.BytesIO(reports.analysis_report(staff["admin"], "370705000000", *NOV)))
     rows = {r[0]: r for r in table_rows(document)}
-    assert rows["受理量"][1] == "0" and rows["办结率"][1] == "—" and rows["满意率"][1] == "—"
+    assert rows["受理量"][1] == "0" and rows["受理办结率"][1] == "—" and rows["满意率"][1] == "—"
+    assert rows["按期办结率"][1] == "—" and rows["期内办结量"][1] == "0"
 
 
 def test_monthly_report_is_written_once_on_the_first(november):

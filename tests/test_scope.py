@@ -145,8 +145,10 @@ class TestApi:
         # another process deactivates the user (no signal reaches this one): refused once the cache ages
         User.objects.filter(pk=users["street_staff"].pk).update(is_active=False)
         assert client.get("/api/v1/me", **auth).status_code == 200  # still cached here, at most TOKEN_CACHE_SECONDS
-        real = services.time.monotonic
-        monkeypatch.setattr(services.time, "monotonic", lambda: real() + services.TOKEN_CACHE_SECONDS + 1)
+        from zhili.core import tokens
+
+        real = tokens.time.monotonic
+        monkeypatch.setattr(tokens.time, "monotonic", lambda: real() + tokens.TOKEN_CACHE_SECONDS + 1)
         assert client.get("/api/v1/me", **auth).status_code == 401
         User.objects.filter(pk=users["street_staff"].pk).update(is_active=True)
 

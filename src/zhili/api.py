@@ -3,6 +3,7 @@ field and a message in Chinese and English, never a 500."""
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -15,7 +16,7 @@ class BearerToken(HttpBearer):
     """``Authorization: Bearer zk_…`` — a personal API token (see /api/v1/tokens)."""
 
     def authenticate(self, request, token):
-        from zhili.core.services import user_for_token
+        from zhili.core.tokens import user_for_token
 
         user = user_for_token(token)
         if user is not None:
@@ -40,7 +41,7 @@ api = NinjaAPI(
     version="1",
     description=(
         "市域社会治理平台 JSON API. Authenticate with a session cookie (browser) or "
-        "`Authorization: Bearer <token>` (create one with POST /api/v1/tokens). "
+        "`Authorization: Bearer <token>` (make one on the page /tokens/ or with POST /api/v1/tokens). "
         "Errors: `{\"errors\": [{\"field\", \"message\" (中文), \"message_en\"}]}` with a 4xx status."
     ),
     auth=[BearerToken(), SessionAuth()],
@@ -84,6 +85,13 @@ def _not_found(request, exc):
     return _errors(request, [{"field": "", "message": "不存在或无权访问", "message_en": "not found"}], 404)
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    from zhili.core.middleware import too_big
+
+    return too_big(request)
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     if exc.status_code == 400 and "parse" in str(exc).lower():
@@ -95,10 +103,11 @@ def _register_routers() -> None:
     from zhili.cases.api import notifications_router
     from zhili.cases.api import router as cases_router
     from zhili.core.api import router as core_router
+    from zhili.core.schemas import declare_errors
 
-    api.add_router("/", core_router)
-    api.add_router("/cases", cases_router)
-    api.add_router("/notifications", notifications_router)
+    for prefix, router in (("/", core_router), ("/cases", cases_router), ("/notifications", notifications_router)):
+        declare_errors(router)
+        api.add_router(prefix, router)
 
 
 _register_routers()

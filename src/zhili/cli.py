@@ -60,10 +60,30 @@ def _build_demo(scale: str, seed: int, cases: int | None = None) -> None:
     _print_accounts(result["accounts"], with_passwords=True)
 
 
+def announce_public_url(host: str, port: int) -> str:
+    """Say which address the links in texts to residents will carry, and hand the served address to
+    the processes this command starts (the server's, the worker): ZHILI_PUBLIC_URL when set, else
+    the address served here (``core.links``) — never a relative link."""
+    from zhili.core import links
+
+    os.environ["ZHILI_HOST"], os.environ["ZHILI_PORT"] = host, str(port)
+    configured = os.environ.get("ZHILI_PUBLIC_URL", "").strip()
+    url = links.public_url(configured)
+    print(f"短信链接地址 / address in texts to residents: {url}")
+    if not configured:
+        print("  未设置 ZHILI_PUBLIC_URL，短信中的链接使用本服务地址；正式部署请设为群众手机可访问的地址"
+              " / ZHILI_PUBLIC_URL is not set: texts link to the address served here. For production set it to the"
+              " address residents' phones reach, e.g. ZHILI_PUBLIC_URL=https://zhili.example.gov.cn")
+        if host in ("0.0.0.0", "::", ""):
+            print(f"  注意：{host} 不是手机能打开的地址 / note: {host} is no address a phone can open — set ZHILI_PUBLIC_URL")
+    return url
+
+
 def cmd_up(args) -> int:
     from zhili import home
 
     print(f"ZHILI_HOME = {home.home()}")
+    announce_public_url(args.host, args.port)
     _setup()
     from django.core.management import call_command
 
@@ -116,6 +136,7 @@ def _serve(host: str, port: int, workers: int, threads: int = 2) -> int:
 
 
 def cmd_serve(args) -> int:
+    announce_public_url(args.host, args.port)
     _setup()
     from django.core.management import call_command
 
@@ -175,6 +196,8 @@ def cmd_audit(args) -> int:
     from zhili.core import audit
 
     res = audit.verify()
+    for note in res.notes:
+        print("  注意 / note: " + note)
     if res.ok:
         print(f"审计日志完整 / audit chain intact: {res.checked} rows verified")
         return 0
@@ -270,6 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from zhili import home
+
+    home.restrict()  # before anything is written: the database, its WAL, logs, backups (0600)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args) or 0

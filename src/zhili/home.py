@@ -9,13 +9,39 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import stat
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+#: what Zhili's processes create is readable by their own user only (files 0600, directories 0700)
+UMASK = 0o077
+
+
+def restrict() -> None:
+    """Make every file this process creates its owner's only: the database and its WAL, the text log,
+    uploads, backups, collected static files. Called at the start of every ``zhili`` command and by
+    the settings (so every server process and ``manage`` command has it too)."""
+    os.umask(UMASK)
+
+
+def _tighten(path: Path) -> None:
+    """ZHILI_HOME 0700 and the files directly in it 0600 — for installations made before the umask.
+    Only a directory this user owns and that is not a shared one (sticky, like /tmp) is changed."""
+    st = path.stat()
+    if st.st_uid != os.getuid() or st.st_mode & stat.S_ISVTX:
+        return
+    if st.st_mode & 0o077:
+        path.chmod(0o700)
+    for child in path.iterdir():
+        cst = child.lstat()
+        if stat.S_ISREG(cst.st_mode) and cst.st_mode & 0o077 and cst.st_uid == os.getuid():
+            child.chmod(0o600)
 
 
 def home() -> Path:
     path = Path(os.environ.get("ZHILI_HOME") or Path.home() / ".local" / "share" / "zhili").expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _tighten(path)
     return path
 
 

@@ -1,19 +1,23 @@
 """Django settings for Zhili. Everything is configured by environment variables:
 
 ZHILI_HOME, ZHILI_DATABASE_URL, ZHILI_SECRET_KEY, ZHILI_DEBUG, ZHILI_ALLOWED_HOSTS,
-ZHILI_MAP_TILE_URL, ZHILI_DISTRICT_CODE.
+ZHILI_MAP_TILE_URL, ZHILI_DISTRICT_CODE, ZHILI_HTTPS, ZHILI_HSTS_SECONDS, ZHILI_TRUSTED_PROXIES …
+(docs/operations.md lists them all).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
+from csp.constants import NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 from zhili import home as zhome
 
 BASE_DIR = Path(__file__).resolve().parent
+zhome.restrict()  # files this process makes are its user's only (0600 / 0700)
 HOME = zhome.home()
 
 
@@ -36,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -49,9 +54,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "zhili.web.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "zhili.web.middleware.SessionIdleMiddleware",
     "zhili.web.middleware.ChineseFirstLocaleMiddleware",
+    "zhili.core.middleware.InputGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -123,11 +131,20 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+#: reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed (core/clientip.py); empty: none
+ZHILI_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("ZHILI_TRUSTED_PROXIES", "").split(",") if p.strip()]
+
 # 等保 level-3 practice: lock after 5 failures for 30 minutes, 30-minute idle timeout.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5  # hours
-# By account, not by address: a service hall's windows share one public address behind NAT.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# By account *and* address: 5 failures lock that account from that address only, so nobody elsewhere
+# can lock an account (the three administrators' included). Password spraying — a few tries at many
+# accounts from one address — is stopped by a limit per address across accounts, set high because a
+# service hall's windows share one public address behind NAT (web/lockout.py).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "zhili.web.lockout.PairAndAddressHandler"
+AXES_CLIENT_IP_CALLABLE = "zhili.core.clientip.client_ip"
+ZHILI_LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("ZHILI_LOGIN_IP_FAILURE_LIMIT", "30"))
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "zhili.web.views.axes_lockout"
@@ -142,6 +159,49 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Production transport: behind a TLS proxy (nginx, a government gateway) set ZHILI_HTTPS=1. Cookies
+# then go over HTTPS only, browsers are told to use HTTPS for a year (HSTS), plain HTTP is redirected,
+# and the proxy's X-Forwarded-Proto says whether the client's request was HTTPS (the proxy must set
+# it, overwriting any the client sent).
+ZHILI_HTTPS = env_bool("ZHILI_HTTPS", False)
+if ZHILI_HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("ZHILI_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def _origin(url: str) -> str:
+    """The origin of a tile URL template for the policy (``https://{s}.tiles.x/…`` → ``https://*.tiles.x``)."""
+    parts = urlparse(url)
+    if not parts.scheme or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+
+
+# Content-Security-Policy on every answer (django-csp). Scripts only from our own static files — no
+# inline <script>, no on…= attributes. 'unsafe-eval' stays for Alpine.js: its standard build evaluates
+# the x-data/@click expressions in the templates with Function(); its CSP build would need every
+# expression rewritten as a registered component (docs/operations.md, "Security defaults").
+# Styles allow 'unsafe-inline': Leaflet, ECharts and HTMX write style attributes and elements.
+ZHILI_MAP_TILE_URL = os.environ.get("ZHILI_MAP_TILE_URL", "")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, UNSAFE_EVAL],
+        "script-src-attr": [NONE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *filter(None, [_origin(ZHILI_MAP_TILE_URL)])],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -158,14 +218,16 @@ STATIC_ROOT = HOME / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = HOME / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# uploads (attachments, residents' photos) are the server user's only, whatever the umask
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 ZHILI_DISTRICT_CODE = os.environ.get("ZHILI_DISTRICT_CODE", "370705")
-ZHILI_MAP_TILE_URL = os.environ.get("ZHILI_MAP_TILE_URL", "")
 ZHILI_FIELD_KEYS = zhome.field_keys()
 ZHILI_CASE_PREFIX = os.environ.get("ZHILI_CASE_PREFIX", "KW")
-#: the address residents reach the server at, for links in text messages (empty: relative links)
+#: the address residents reach the server at, for links in text messages (empty: the address served, core/links.py)
 ZHILI_PUBLIC_URL = os.environ.get("ZHILI_PUBLIC_URL", "")
 ZHILI_SMS_BACKEND = os.environ.get("ZHILI_SMS_BACKEND", "zhili.cases.notify.LogBackend")
 ZHILI_SMS_URL = os.environ.get("ZHILI_SMS_URL", "")

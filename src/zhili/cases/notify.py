@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import re
 import urllib.request
 from collections import defaultdict
 
@@ -20,6 +22,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from zhili.core import crypto, links
 from zhili.core.models import User
 
 from .models import Case, CaseEvent, Notification, TextMessage
@@ -29,9 +32,25 @@ MAX_ATTEMPTS = 5
 HANDLER_ROLES = ("dept_handler", "dept_head", "street_staff", "community_staff")
 
 
+def confirm_path(raw: str) -> str:
+    """The confirmation page of a one-time token, on this site (``public:confirm``)."""
+    return f"/c/{raw}"
+
+
 def confirm_url(raw: str) -> str:
-    base = getattr(settings, "ZHILI_PUBLIC_URL", "").rstrip("/")
-    return f"{base}/c/{raw}"
+    """The link in a text message: always absolute — ZHILI_PUBLIC_URL, else the address the server
+    is served at (``core.links``); a relative ``/c/…`` cannot be opened from a phone's messages."""
+    return links.public_url() + confirm_path(raw)
+
+
+#: the token of a confirmation link (``/c/<token>``), which opens a case to whoever holds it
+LINK_TOKEN = re.compile(r"(/c/)[A-Za-z0-9_\-]{8,}")
+REDACTED = "***"
+
+
+def redact(text: str) -> str:
+    """``text`` with every confirmation link's token replaced by ``***``: what is kept and logged."""
+    return LINK_TOKEN.sub(lambda m: m.group(1) + REDACTED, text)
 
 
 # ---------------------------------------------------------------- staff inbox
@@ -114,7 +133,10 @@ def text_for(case: Case, resident, text: str) -> TextMessage | None:
     """The outbox row of a text to ``resident`` about ``case``, not yet saved (None without a phone)."""
     if resident is None or not resident.phone:
         return None
-    return TextMessage(phone=resident.phone, text=text[:500], case=case)
+    text = text[:500]
+    shown = redact(text)
+    # a working link is kept only encrypted (``sealed``), and only until the text is sent
+    return TextMessage(phone=resident.phone, text=shown, sealed=text if shown != text else "", case=case)
 
 
 def text_resident(case: Case, resident, text: str) -> TextMessage | None:
@@ -128,12 +150,16 @@ def text_resident(case: Case, resident, text: str) -> TextMessage | None:
 
 
 class LogBackend:
-    """Writes texts to ZHILI_HOME/sms.log (the default: no gateway needed)."""
+    """Writes texts to ZHILI_HOME/sms.log (the default: no gateway needed), readable by its owner
+    only, with the phone masked (138****1234) and links' tokens redacted: the log proves a text went
+    out, it does not hand out residents' numbers or working links."""
 
     def send(self, phone: str, text: str) -> None:
         path = settings.HOME / "sms.log"
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"at": timezone.now().isoformat(), "phone": phone, "text": text}, ensure_ascii=False) + "\n")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        line = {"at": timezone.now().isoformat(), "phone": crypto.mask_phone(phone), "text": redact(text)}
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 class HttpBackend:
@@ -162,13 +188,15 @@ def deliver(pk: int) -> str:
             return "gave-up"
         msg.attempts += 1
         try:
-            backend().send(msg.phone, msg.text)
+            backend().send(msg.phone, msg.sealed or msg.text)
         except Exception as exc:
-            msg.status, msg.last_error = "failed", str(exc)[:300]
-            msg.save(update_fields=["status", "attempts", "last_error"])
+            msg.status, msg.last_error = "failed", redact(str(exc))[:300]
+            if msg.attempts >= MAX_ATTEMPTS:
+                msg.sealed = ""  # given up: the working link goes
+            msg.save(update_fields=["status", "attempts", "last_error", "sealed"])
             return "failed"
-        msg.status, msg.sent_at, msg.last_error = "sent", timezone.now(), ""
-        msg.save(update_fields=["status", "attempts", "sent_at", "last_error"])
+        msg.status, msg.sent_at, msg.last_error, msg.sealed = "sent", timezone.now(), "", ""
+        msg.save(update_fields=["status", "attempts", "sent_at", "last_error", "sealed"])
         return "sent"
 
 

@@ -24,3 +24,11 @@ def mark_overdue():
     from .rollups import mark_overdue as run
 
     return run()
+
+
+@sweep("cases.expire_exports", every=600)
+def expire_exports():
+    """Exports' files are deleted a day after they are written (cases.exports.KEEP)."""
+    from . import exports
+
+    return exports.expire()

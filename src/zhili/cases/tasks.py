@@ -1,5 +1,7 @@
-"""Kept for jobs queued before texts became an outbox swept by ``zhili worker`` (notify.send_queued):
-a database upgraded with such jobs still runs them. Nothing queues this task any more."""
+"""Background tasks of cases, run by ``zhili worker`` (django-tasks, database backend): long Excel
+exports (``export_cases``). ``deliver_text`` is kept for jobs queued before texts became an outbox
+swept by the worker (notify.send_queued): a database upgraded with such jobs still runs them; nothing
+queues it any more."""
 
 from django_tasks import task
 
@@ -9,3 +11,11 @@ from . import notify
 @task()
 def deliver_text(pk: int) -> str:
     return notify.deliver(pk)
+
+
+@task()
+def export_cases(pk: int) -> int:
+    """A long Excel export of the case list (cases.exports.run): rows written."""
+    from . import exports
+
+    return exports.run(pk)

@@ -1,14 +1,17 @@
 """Back office for reference data. Every queryset is scoped to the user's region; an object
-outside it is a 404, and every change is written to the audit log."""
+outside it is a 404, a foreign key outside it is a form error, only declared filters are accepted,
+and every change is written to the audit log (core.admin_scope)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.admin import widgets
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from . import audit
+from .admin_scope import ScopedRawIdWidget, declared_lookups, limit_choices_lookup, scoped
 from .models import (
     AuditEvent,
     CalendarOverride,
@@ -18,7 +21,6 @@ from .models import (
     Organisation,
     Region,
     Resident,
-    User,
 )
 
 admin.site.site_header = _("Zhili back office")
@@ -44,6 +46,35 @@ class ScopedAdmin(admin.ModelAdmin):
             raise Http404("not found / 不存在或无权访问")
         return obj
 
+    # -- foreign keys: offered and accepted only inside the scope (a raw id is checked on the server)
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        qs = kwargs.get("queryset")
+        if qs is None:
+            qs = self.get_field_queryset(kwargs.get("using"), db_field, request)
+        if qs is None:
+            qs = db_field.remote_field.model._default_manager.using(kwargs.get("using"))
+        kwargs["queryset"] = qs = scoped(qs, request.user)
+        if "widget" not in kwargs and db_field.name in self.raw_id_fields:
+            kwargs["widget"] = ScopedRawIdWidget(db_field.remote_field, self.admin_site, qs, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        qs = kwargs.get("queryset")
+        if qs is None:
+            qs = self.get_field_queryset(kwargs.get("using"), db_field, request)
+        if qs is None:
+            qs = db_field.remote_field.model._default_manager.using(kwargs.get("using"))
+        kwargs["queryset"] = qs = scoped(qs, request.user)
+        if "widget" not in kwargs and db_field.name in self.raw_id_fields:
+            kwargs["widget"] = widgets.ManyToManyRawIdWidget(db_field.remote_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    # -- filters: only the declared ones (?name__startswith= would unmask a name letter by letter)
+    def lookup_allowed(self, lookup, value, request=None):
+        if request is not None and lookup in declared_lookups(self, request):
+            return True
+        return limit_choices_lookup(self.model, lookup, value)
+
     def log_addition(self, request, obj, message):
         audit.record(request.user, f"admin.add.{obj._meta.model_name}", obj, details={"message": str(message)})
         return super().log_addition(request, obj, message)
@@ -58,14 +89,32 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().log_deletions(request, queryset)
 
 
+class RegionForm(forms.ModelForm):
+    """A region's own code must lie in the scope of the account that saves it."""
+
+    request_user = None
+
+    def clean_code(self):
+        code = self.cleaned_data.get("code") or ""
+        user = self.request_user
+        if user is not None and not user.is_superuser and not code.startswith(user.scope_prefix):
+            raise forms.ValidationError(_("This code lies outside your data scope."), code="scope")
+        return code
+
+
 @admin.register(Region)
 class RegionAdmin(ScopedAdmin):
     scope_field = "code"
+    form = RegionForm
     list_display = ("code", "name", "level", "grid_type", "parent", "area_km2")
     list_filter = ("level", "grid_type")
     search_fields = ("code", "name")
     raw_id_fields = ("parent",)
     readonly_fields = ("prefix", "centroid_lon", "centroid_lat", "area_km2")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"request_user": request.user})
 
 
 @admin.register(Organisation)
@@ -76,8 +125,20 @@ class OrganisationAdmin(ScopedAdmin):
     raw_id_fields = ("parent", "region")
 
 
+class CompoundForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        community, grid = data.get("community"), data.get("grid")
+        if community is not None and community.level != "community":
+            self.add_error("community", _("Choose a community."))
+        if grid is not None and (grid.level != "grid" or (community is not None and grid.parent_id != community.pk)):
+            self.add_error("grid", _("Choose a grid of the chosen community."))
+        return data
+
+
 @admin.register(Compound)
 class CompoundAdmin(ScopedAdmin):
+    form = CompoundForm
     list_display = ("name", "community", "property_company", "households")
     search_fields = ("name",)
     raw_id_fields = ("community", "grid", "property_company")
@@ -98,33 +159,6 @@ class CalendarOverrideAdmin(ScopedAdmin):
     list_display = ("date", "is_workday", "name", "source")
     list_filter = ("is_workday",)
     date_hierarchy = "date"
-
-
-@admin.register(User)
-class UserAdmin(ScopedAdmin, BaseUserAdmin):
-    scope_field = "region__code"
-    list_display = ("username", "display_name", "role", "organisation", "region", "is_active", "last_login")
-    list_filter = ("role", "is_active")
-    search_fields = ("username", "display_name")
-    raw_id_fields = ("organisation", "region")
-    fieldsets = (
-        (None, {"fields": ("username", "password")}),
-        (_("Role and scope"), {"fields": ("display_name", "role", "organisation", "region", "phone", "is_active", "must_change_password")}),
-        (_("Dates"), {"fields": ("last_login", "date_joined")}),
-    )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "password1", "password2", "role", "region", "organisation", "display_name")}),)
-    actions = ["reset_otp"]
-
-    @admin.action(description=_("Reset two-step verification (lost phone): the next login sets up a new authenticator"),
-                  permissions=["change"])
-    def reset_otp(self, request, queryset):
-        from . import services
-
-        n = 0
-        for user in queryset:  # the queryset is already limited to the admin's scope
-            services.reset_otp(request.user, user)
-            n += 1
-        self.message_user(request, _("Two-step verification reset for %(n)d account(s).") % {"n": n})
 
 
 @admin.register(GridTeamMember)
@@ -167,3 +201,6 @@ class AuditEventAdmin(ScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from . import admin_users  # noqa: E402,F401  (registers the staff accounts' admin)

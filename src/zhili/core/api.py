@@ -7,13 +7,19 @@ import json
 
 from django.http import HttpResponse
 from django.utils import timezone
-from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Path, Query, Router, Schema, Status, UploadedFile
 
-from . import calendar, geo, regions_io, selectors, services
+from . import calendar, geo, regions_io, selectors, tokens
 from .errors import Invalid, NotFound
+from .inputs import MAX_ID, SafeDateTime, Text
 from .policy import ROLES, permissions_of
+from .schemas import ERRORS
 
 router = Router(tags=["core"])
+
+#: query and path texts: a region code (15), a level or an organisation type, a code-table name or code
+Code = Text(15, multiline=False)
+Word = Text(40, multiline=False)
 
 
 class MeOut(Schema):
@@ -60,7 +66,7 @@ class Page(Schema):
 
 
 @router.get("/regions", response=Page, summary="Regions of your data scope (keyset pages by code)")
-def list_regions(request, level: str | None = None, parent: str | None = None, after: str = "", limit: int = Query(100, ge=1, le=1000)):
+def list_regions(request, level: Word | None = None, parent: Code | None = None, after: Code = "", limit: int = Query(100, ge=1, le=1000)):
     qs = selectors.regions(request.auth, level=level, parent=parent).select_related("parent")
     if after:
         qs = qs.filter(code__gt=after)
@@ -103,7 +109,7 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 @router.get("/regions/export.geojson", summary="Boundaries of your data scope as GeoJSON (WGS-84)",
             openapi_extra={"responses": {200: {"description": "GeoJSON FeatureCollection",
                                                "content": {regions_io.GEOJSON_MIME: {"schema": _FEATURE_COLLECTION}}}}})
-def export_regions_geojson(request, root: str | None = None, level: list[str] | None = _LEVELS):
+def export_regions_geojson(request, root: Code | None = None, level: list[Word] | None = _LEVELS):
     data = regions_io.export_geojson(request.auth, root_code=root, levels=level)
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     return _download(body, regions_io.GEOJSON_MIME, f"regions-{root or request.auth.scope_prefix}.geojson")
@@ -112,7 +118,7 @@ def export_regions_geojson(request, root: str | None = None, level: list[str] | 
 @router.get("/regions/export.xlsx", summary="The region table of your data scope as Excel",
             openapi_extra={"responses": {200: {"description": "Excel workbook (.xlsx)",
                                                "content": {regions_io.XLSX_MIME: {"schema": {"type": "string", "format": "binary"}}}}}})
-def export_regions_xlsx(request, root: str | None = None):
+def export_regions_xlsx(request, root: Code | None = None):
     data = regions_io.export_excel(request.auth, root_code=root)
     return _download(data, regions_io.XLSX_MIME, f"regions-{root or request.auth.scope_prefix}.xlsx")
 
@@ -133,7 +139,7 @@ def import_regions(request, file: UploadedFile = _UPLOAD):
 
 
 @router.get("/regions/{code}", response=RegionDetail, summary="One region with its boundary")
-def get_region(request, code: str):
+def get_region(request, code: Code):
     r = selectors.region(request.auth, code)
     return {**RegionOut.from_orm(r).dict(), "geometry": r.geometry, "children": r.children.count()}
 
@@ -168,12 +174,12 @@ class OrgOut(Schema):
 
 
 @router.get("/organisations", response=list[OrgOut], summary="Organisations of your data scope")
-def list_orgs(request, org_type: str | None = None):
+def list_orgs(request, org_type: Word | None = None):
     return list(selectors.organisations(request.auth, org_type=org_type)[:2000])
 
 
 @router.get("/organisations/{org_id}", response=OrgOut)
-def get_org(request, org_id: int):
+def get_org(request, org_id: int = Path(..., ge=1, le=MAX_ID)):
     return selectors.organisation(request.auth, org_id)
 
 
@@ -186,7 +192,7 @@ class CodeOut(Schema):
 
 
 @router.get("/codes/{table}", response=list[CodeOut], summary="A code table (字典), e.g. dispute_category")
-def list_codes(request, table: str, parent: str | None = None):
+def list_codes(request, table: Word, parent: Word | None = None):
     return list(selectors.codes(table, parent=parent).select_related("parent"))
 
 
@@ -197,7 +203,7 @@ class DeadlineOut(Schema):
 
 
 @router.get("/calendar/deadline", response=DeadlineOut, summary="Add working days (holidays and make-up days counted)")
-def deadline(request, working_days: int = Query(..., ge=0, le=3650), start: dt.datetime | None = None):
+def deadline(request, working_days: int = Query(..., ge=0, le=3650), start: SafeDateTime | None = None):
     start = start or timezone.now()
     if timezone.is_naive(start):
         raise Invalid("start", "时间需要带时区，例如 2026-10-01T09:00:00+08:00", "start needs a time zone, e.g. 2026-10-01T09:00:00+08:00")
@@ -205,14 +211,46 @@ def deadline(request, working_days: int = Query(..., ge=0, le=3650), start: dt.d
 
 
 class TokenIn(Schema):
-    name: str = Field(..., min_length=1, max_length=60, examples=["热线对接"])
-    days: int = Field(365, ge=1, le=3650)
+    name: Text(60, 1, multiline=False) = Field(..., examples=["热线对接"])
+    days: int = Field(tokens.DEFAULT_DAYS, ge=1, le=tokens.MAX_DAYS, description=f"lifetime in days, 1–{tokens.MAX_DAYS}")
 
 
-class TokenOut(Schema):
+class TokenRow(Schema):
+    id: int
+    name: str
+    prefix: str = Field(..., description="the token's first characters after zk_, to recognise it")
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    state: str = Field(..., description="active, expired or revoked")
+
+
+class TokenOut(TokenRow):
     token: str = Field(..., description="shown once; store it safely")
 
 
-@router.post("/tokens", response={201: TokenOut}, summary="Create a personal API token")
+def _token_row(tok) -> dict:
+    return {"id": tok.pk, "name": tok.name, "prefix": tok.prefix, "created_at": tok.created_at,
+            "last_used_at": tok.last_used_at, "expires_at": tok.expires_at, "revoked_at": tok.revoked_at,
+            "state": tokens.state(tok)}
+
+
+@router.post("/tokens", response={201: TokenOut, **ERRORS}, summary="Create a personal API token",
+             description=f"Lives {tokens.DEFAULT_DAYS} days unless `days` says otherwise (at most {tokens.MAX_DAYS}). "
+                         "Refused to a request authenticated by a token, to an account that must change its password, "
+                         "and to the roles that require two-step verification.")
 def create_token(request, payload: TokenIn):
-    return Status(201, {"token": services.issue_api_token(request.auth, name=payload.name, days=payload.days)})
+    tok, raw = tokens.issue(request.auth, name=payload.name, days=payload.days)
+    return Status(201, {**_token_row(tok), "token": raw})
+
+
+@router.get("/tokens", response={200: list[TokenRow], **ERRORS}, summary="My API tokens (never their secret)")
+def list_tokens(request):
+    return [_token_row(t) for t in tokens.of(request.auth)[:200]]
+
+
+@router.delete("/tokens/{token_id}", response={204: None, **ERRORS}, summary="Revoke one of my API tokens")
+def revoke_token(request, token_id: int = Path(..., ge=1, le=MAX_ID)):
+    tokens.revoke(request.auth, token_id)
+    return Status(204, None)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import rowsql
+from . import audit_anchor, rowsql
 from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -100,6 +100,7 @@ def append(ev: AuditEvent) -> None:
     else:
         ev.pk = rowsql.run(sql, params)[0][0]
         rowsql.run(f"UPDATE {head} SET hash = %s WHERE id = 1", [ev.hash])
+    audit_anchor.after_commit(ev.seq, ev.hash)
 
 
 def record(actor, action: str, obj=None, *, result: str = "ok", details: dict | None = None,
@@ -120,6 +121,8 @@ def record(actor, action: str, obj=None, *, result: str = "ok", details: dict | 
 class VerifyResult:
     checked: int = 0
     problems: list[str] = field(default_factory=list)
+    #: not tampering, worth saying (no anchor yet: the tail and a wiped log cannot be checked)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -128,8 +131,12 @@ class VerifyResult:
 
 def verify(batch: int = 5000) -> VerifyResult:
     """Recompute the chain. Names rows that were edited (hash differs), inserted (sequence or
-    link broken) or deleted (a gap, or a tail shorter than the head)."""
-    res = VerifyResult()
+    link broken) or deleted (a gap, or a tail shorter than the head), and checks the chain against
+    its anchor outside the database (``audit_anchor``): a cut tail (with the head rewritten to
+    match), a wiped log, a rewritten row that the anchor recorded."""
+    anchor, anchor_problems = audit_anchor.read()  # first: rows committed since only lengthen the chain
+    res = VerifyResult(problems=anchor_problems)
+    anchored_hash = None
     expected_seq, prev = 1, GENESIS
     last_seq = 0
     qs = AuditEvent.objects.order_by("seq")
@@ -145,6 +152,8 @@ def verify(batch: int = 5000) -> VerifyResult:
                 res.problems.append(f"row {ev.seq} (id {ev.id}): link to previous row broken — a row before it was inserted, edited or deleted / 第 {ev.seq} 行与前一行的链接断开")
             if row_hash(ev) != ev.hash:
                 res.problems.append(f"row {ev.seq} (id {ev.id}, {ev.action}): content does not match its hash — edited or inserted / 第 {ev.seq} 行内容被修改或插入")
+            if anchor is not None and ev.seq == anchor.seq:
+                anchored_hash = ev.hash
             prev, expected_seq, last_seq = ev.hash, ev.seq + 1, ev.seq
     head = AuditHead.objects.filter(pk=1).first()
     if head is not None and head.seq != last_seq:
@@ -154,4 +163,28 @@ def verify(batch: int = 5000) -> VerifyResult:
             res.problems.append(f"rows {head.seq + 1}–{last_seq} appended outside the log / 第 {head.seq + 1}–{last_seq} 行非正常追加")
     elif head is not None and head.hash != prev and res.checked:
         res.problems.append(f"row {last_seq}: last row does not match the chain head / 最后一行与链头不符")
+    _check_anchor(res, anchor, anchored_hash, last_seq)
     return res
+
+
+def _check_anchor(res: VerifyResult, anchor, anchored_hash: str | None, last_seq: int) -> None:
+    """Chinese first: the anchor's findings (the chain's own keep their older English-first wording)."""
+    where = audit_anchor.path()
+    if anchor is None:
+        if res.checked:
+            res.notes.append(f"尚无锚点文件，无法检查末尾删除或日志清空 / no anchor in {where} yet (it starts with "
+                             f"the next audit row): a cut tail or a wiped log cannot be detected")
+        return
+    if res.checked == 0:
+        res.problems.append(f"审计日志已被清空（锚点记录到第 {anchor.seq} 行）/ the audit log is empty but the anchor "
+                            f"({where}) records rows up to {anchor.seq} ({anchor.at}): the log was wiped")
+    elif last_seq < anchor.seq:
+        res.problems.append(f"末尾第 {last_seq + 1}–{anchor.seq} 行被删除（锚点记录到第 {anchor.seq} 行）/ rows "
+                            f"{last_seq + 1}–{anchor.seq} deleted from the end: the anchor ({where}) records row "
+                            f"{anchor.seq} ({anchor.at}), the log ends at row {last_seq}")
+    elif anchored_hash is None:
+        res.problems.append(f"锚点记录的第 {anchor.seq} 行不在日志中 / row {anchor.seq}, recorded by the anchor "
+                            f"({where}), is missing from the log")
+    elif anchored_hash != anchor.hash:
+        res.problems.append(f"第 {anchor.seq} 行与锚点不符，日志被改写 / row {anchor.seq} differs from the anchor "
+                            f"({where}): the chain was rewritten")

@@ -1,6 +1,7 @@
-"""``zhili backup`` / ``zhili restore``: the database (SQLite online backup or pg_dump) and the
-uploads, in one .tar.gz with a manifest. The encryption keys are NOT included; the manifest holds
-their fingerprint so a restore with the wrong keys is refused instead of silently losing data."""
+"""``zhili backup`` / ``zhili restore``: the database (SQLite online backup or pg_dump), the
+uploads and the audit chain's anchor, in one .tar.gz with a manifest. The encryption keys are NOT
+included; the manifest holds their fingerprint so a restore with the wrong keys is refused instead of
+silently losing data."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from django.db import connection
 from django.utils import timezone
 
 import zhili
+
+from . import audit_anchor
 
 FORMAT = 1
 
@@ -47,6 +50,10 @@ def backup(path: str) -> dict:
     manifest = {"format": FORMAT, "engine": engine, "created": timezone.now().isoformat(), "zhili": zhili.__version__,
                 "keys": keys_fingerprint()}
     with tempfile.TemporaryDirectory() as tmp:
+        # the audit anchor before the database: it never records a row the dump lacks (audit_anchor)
+        anchor = Path(tmp) / audit_anchor.FILENAME
+        if audit_anchor.path().exists():
+            shutil.copyfile(audit_anchor.path(), anchor)
         if engine == "sqlite":
             dump = Path(tmp) / "db.sqlite3"
             src = sqlite3.connect(settings.DATABASES["default"]["NAME"])
@@ -63,16 +70,31 @@ def backup(path: str) -> dict:
         else:
             raise RuntimeError(f"backup of {engine} is not supported")
         tmp_out = f"{path}.partial"
-        with tarfile.open(tmp_out, "w:gz") as tar:
+        # the backup holds every resident's (encrypted) data: its owner's only, whatever the umask
+        fd = os.open(tmp_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as out, tarfile.open(fileobj=out, mode="w:gz") as tar:
             data = json.dumps(manifest, indent=2).encode()
             info = tarfile.TarInfo("manifest.json")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
             tar.add(dump, arcname=dump.name)
+            if anchor.exists():
+                tar.add(anchor, arcname=anchor.name)
             if Path(settings.MEDIA_ROOT).exists():
                 tar.add(settings.MEDIA_ROOT, arcname="media")
         os.replace(tmp_out, path)
     return {**manifest, "size": os.path.getsize(path)}
+
+
+def _owner_only(root: Path) -> None:
+    """Directories 0700 and files 0600 under ``root`` (restored uploads keep the archive's modes)."""
+    root.chmod(0o700)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for d in dirnames:
+            os.chmod(os.path.join(dirpath, d), 0o700)
+        for f in filenames:
+            os.chmod(os.path.join(dirpath, f), 0o600)
 
 
 def restore(path: str, force: bool = False) -> dict:
@@ -99,6 +121,7 @@ def restore(path: str, force: bool = False) -> dict:
             target = Path(settings.DATABASES["default"]["NAME"])
             staged = target.with_suffix(".restoring")
             shutil.copyfile(Path(tmp) / "db.sqlite3", staged)
+            staged.chmod(0o600)
             for suffix in ("-wal", "-shm"):
                 Path(str(target) + suffix).unlink(missing_ok=True)
             os.replace(staged, target)
@@ -107,8 +130,16 @@ def restore(path: str, force: bool = False) -> dict:
             subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-acl", "--single-transaction",
                             *args, "-d", settings.DATABASES["default"]["NAME"], str(Path(tmp) / "db.pgdump")],
                            check=True, env=env)
+        # the restored log's anchor replaces the current one, which would name the rows made since the
+        # backup as cut; the current one is kept beside it (evidence), also for a backup without one
+        current, anchor = audit_anchor.path(), Path(tmp) / audit_anchor.FILENAME
+        if current.exists():
+            os.replace(current, current.with_name(f"{current.name}.before-restore-{timezone.now():%Y%m%d%H%M%S}"))
+        if anchor.exists():
+            shutil.copyfile(anchor, current)
         media = Path(tmp) / "media"
         if media.exists():
             shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
             shutil.copytree(media, settings.MEDIA_ROOT)
+            _owner_only(Path(settings.MEDIA_ROOT))
     return manifest

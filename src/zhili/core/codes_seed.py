@@ -347,7 +347,7 @@ TABLES: dict[str, tuple[str, list[Node]]] = {
         ("urgent", "紧急", "Urgent (water, power, gas, heating)"),
         ("emergency", "特急", "Emergency (life or property at risk)"),
     ]),
-    "satisfaction": ("domain.md §4 满意率 = (满意 + 基本满意) / 回访成功数 [U]", [
+    "satisfaction": ("domain.md §4 满意率 = (满意 + 基本满意) / 回访评价次数, every verdict (decision 0006) [U]", [
         ("satisfied", "满意", "Satisfied"),
         ("basic", "基本满意", "Basically satisfied"),
         ("unsatisfied", "不满意", "Unsatisfied"),

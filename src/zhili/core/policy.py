@@ -46,7 +46,10 @@ ROLES: dict[str, Role] = {
 ROLE_CHOICES = [(r.code, r.label) for r in ROLES.values()]
 
 GRID_TEAM_ROLES = {"grid_instructor", "grid_leader", "grid_worker", "grid_dept_staff", "grid_helper"}
-BUSINESS_ROLES = set(ROLES) - {"sys_admin", "security_admin", "audit_admin"}
+#: 三员: the system, security and audit administrators. Their accounts are changed only by a superuser
+#: or on the server (docs/operations.md, "The administrators' accounts"), never by each other.
+ADMINISTRATOR_ROLES = frozenset({"sys_admin", "security_admin", "audit_admin"})
+BUSINESS_ROLES = set(ROLES) - ADMINISTRATOR_ROLES
 
 # permission → roles that hold it. 三员分立: the three administrators hold disjoint powers
 # and none of them holds business permissions.

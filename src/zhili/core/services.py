@@ -3,19 +3,16 @@ append an audit event. Views, the API, the admin, commands and tests call these.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import hashlib
 import secrets
-import time
 
 from django.db import connection, transaction
-from django.utils import timezone
 
-from . import audit, crypto, rowsql, validation
+from . import audit, crypto, inputs, rowsql, validation
 from .errors import Forbidden, Invalid
-from .models import ApiToken, CalendarOverride, CodeItem, Organisation, Region, Resident, User
-from .policy import ROLES, can
+from .models import CalendarOverride, CodeItem, Organisation, Region, Resident, User
+from .policy import ADMINISTRATOR_ROLES, ROLES, can
+from .tokens import TOKEN_CACHE_SECONDS, forget_tokens, issue_api_token, user_for_token  # noqa: F401  (callers' old names)
 
 
 def require(actor, permission: str) -> None:
@@ -86,11 +83,15 @@ def create_staff(actor, *, username: str, role: str, region_code: str, display_n
     require(actor, "user.manage")
     if role not in ROLES:
         raise Invalid("role", f"角色“{role}”不存在", f"unknown role {role!r}")
+    if role in ADMINISTRATOR_ROLES and not (actor is None or actor.is_superuser):
+        raise Invalid("role", "管理员账号只能由超级管理员或在服务器上创建", "an administrator's account is created only by a superuser or on the server")
     if not username or User.objects.filter(username=username).exists():
         raise Invalid("username", "用户名为空或已被使用", "the username is empty or taken")
     region = Region.objects.filter(code=region_code).first()
     if region is None or not _in_scope(actor, region.code):
         raise Invalid("region", "数据范围不存在或超出您的权限", "the data scope does not exist or lies outside yours")
+    if organisation is not None and not _in_scope(actor, organisation.region_code):
+        raise Invalid("organisation", "所属单位超出您的权限", "the organisation lies outside your data scope")
     password = password or secrets.token_urlsafe(9)
     user = User(username=username, role=role, region=region, display_name=display_name,
                 organisation=organisation, phone=phone, must_change_password=True)
@@ -119,6 +120,16 @@ def change_own_password(user, *, new_password: str) -> None:
     audit.record(user, "auth.password_change", user)
 
 
+def may_manage_account(actor, account: User) -> bool:
+    """三员分立: nobody manages his own account's role, scope or second factor; an administrator's
+    account (or a superuser's) is managed only by a superuser or on the server (``actor`` None)."""
+    if actor is None:
+        return True
+    if account.pk is not None and account.pk == actor.pk:
+        return False
+    return actor.is_superuser or not (account.is_superuser or account.role in ADMINISTRATOR_ROLES)
+
+
 @transaction.atomic
 def reset_otp(actor, user: User) -> int:
     """The security administrator resets a user's authenticator (a lost or new phone): their
@@ -127,6 +138,8 @@ def reset_otp(actor, user: User) -> int:
 
     require(actor, "user.manage")
     if not _in_scope(actor, user.region.code if user.region_id else ""):
+        raise Forbidden()
+    if not may_manage_account(actor, user):
         raise Forbidden()
     n, _detail = TOTPDevice.objects.filter(user=user).delete()
     audit.record(actor, "auth.otp_reset", user, details={"username": user.username, "devices": n})
@@ -144,13 +157,26 @@ def find_or_create_resident(actor, *, name: str, phone: str, id_number: str = ""
     return res
 
 
+#: the longest phone number and address a resident's record takes (as the API documents them)
+PHONE_MAX, ADDRESS_MAX = 20, 200
+
+
 def check_people(actor, people: list[dict], *, field=lambda i, f: f"{i}.{f}") -> list[str]:
     """Refuse what :func:`resolve_residents` would refuse (the permission, every bad phone number and
     ID number at once) without touching the database; the normalised phone numbers."""
     if actor is not None:
         require(actor, "resident.manage")
     errors, norms = [], []
+    name_max = Resident._meta.get_field("name").max_length
     for i, p in enumerate(people):
+        texts = [e for e in (inputs.text_error(field(i, "name"), p.get("name"), name_max, multiline=False),
+                             inputs.text_error(field(i, "phone"), p.get("phone"), PHONE_MAX, multiline=False),
+                             inputs.text_error(field(i, "id_number"), p.get("id_number"), 18, multiline=False),
+                             inputs.text_error(field(i, "address"), p.get("address"), ADDRESS_MAX)) if e]
+        if texts:
+            errors += texts
+            norms.append("")
+            continue
         norm = crypto.normalise(p.get("phone", ""))
         if not (norm.isdigit() and 7 <= len(norm) <= 15):
             errors.append({"field": field(i, "phone"), "message": "电话号码格式不正确", "message_en": "the phone number is not valid"})
@@ -234,54 +260,6 @@ def _find_or_create(people, norms, indexes, region_code) -> tuple[dict[str, Resi
             found[r.phone_index] = r
             created.append(r)
     return found, created
-
-
-@transaction.atomic
-def issue_api_token(actor, *, name: str, days: int | None = 365) -> str:
-    """A new API token for the actor. The token itself is returned once and never stored."""
-    if actor is None or not actor.is_authenticated:
-        raise Forbidden()
-    raw = "zk_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=actor, name=name or "token", prefix=raw[3:11],
-                            key_hash=hashlib.sha256(raw.encode()).hexdigest(),
-                            expires_at=timezone.now() + dt.timedelta(days=days) if days else None)
-    audit.record(actor, "api_token.issue", actor, details={"name": name, "prefix": raw[3:11]})
-    return raw
-
-
-#: a token's user is kept this long in each server process (its own revocation or the user's own
-#: change is seen at once in the process that makes it, see ``forget_tokens``; in the others within this)
-TOKEN_CACHE_SECONDS = 5.0
-_tokens: dict[str, tuple[float, dt.datetime | None, User]] = {}
-
-
-def forget_tokens(*_args, **_kwargs) -> None:
-    """Empty this process's cache of tokens (a token or a user was saved or deleted)."""
-    _tokens.clear()
-
-
-def user_for_token(raw: str) -> User | None:
-    """The active user of a valid, unrevoked, unexpired token, or None. The answer is kept for
-    ``TOKEN_CACHE_SECONDS``, and a copy is returned so that requests never share an instance."""
-    key_hash = hashlib.sha256(raw.encode()).hexdigest()
-    now_m = time.monotonic()
-    hit = _tokens.get(key_hash)
-    if hit is not None and now_m - hit[0] < TOKEN_CACHE_SECONDS:
-        expires_at, user = hit[1], hit[2]
-        if expires_at and expires_at < timezone.now():
-            return None
-        return copy.copy(user)
-    tok = (ApiToken.objects.select_related("user", "user__region", "user__organisation")
-           .filter(key_hash=key_hash, revoked=False).first())
-    if tok is None or not tok.user.is_active or (tok.expires_at and tok.expires_at < timezone.now()):
-        _tokens.pop(key_hash, None)
-        return None
-    if tok.last_used_at is None or timezone.now() - tok.last_used_at > dt.timedelta(minutes=5):
-        ApiToken.objects.filter(pk=tok.pk).update(last_used_at=timezone.now())
-    if len(_tokens) > 10_000:
-        _tokens.clear()
-    _tokens[key_hash] = (now_m, tok.expires_at, tok.user)
-    return copy.copy(tok.user)
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from . import audit, calendar, geo, services
+from . import audit, calendar, clientip, geo, services, tokens
 from .models import ApiToken, CalendarOverride, Region, User
 
 
@@ -22,13 +22,22 @@ def _token_changed(sender, **kwargs):
     services.forget_tokens()
 
 
+@receiver(post_save, sender=User)
+def _password_changed(sender, instance, created, **kwargs):
+    """A new password (``set_password`` then ``save``: the user's own change, the security
+    administrator's reset, ``changepassword``) revokes every API token of the account. A hash
+    upgrade at login saves the password without ``_password`` and revokes nothing."""
+    if not created and getattr(instance, "_password", None) is not None:
+        tokens.revoke_all(instance, reason="password changed")
+
+
 @receiver([post_save, post_delete], sender=CalendarOverride)
 def _calendar_changed(sender, **kwargs):
     calendar.overrides_changed()
 
 
 def _ip(request) -> str:
-    return (request.META.get("REMOTE_ADDR") or "") if request is not None else ""
+    return clientip.client_ip(request, default="") if request is not None else ""
 
 
 @receiver(user_logged_in)

@@ -34,9 +34,11 @@ def sweep(name: str, every: float):
 @sweep("core.audit_verify", every=24 * 3600)
 def verify_audit_chain():
     """Daily: check the audit chain and record the outcome (a failure shows in the audit log itself)."""
-    from . import audit
+    from . import audit, audit_anchor
 
     res = audit.verify()
     audit.record(None, "audit.verify", object_type="audit", result="ok" if res.ok else "error",
                  details={"checked": res.checked, "problems": res.problems[:20]})
+    if res.ok:
+        audit_anchor.compact()
     return res.ok

@@ -2,6 +2,7 @@
 reports are read here (acting on a warning is a service: acknowledge / handle)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from zhili.core.admin import ScopedAdmin
 
@@ -20,7 +21,7 @@ class WarningRuleAdmin(ScopedAdmin):
     search_fields = ("code", "name")
     readonly_fields = ("last_run_at", "cursor", "updated_at", "parameters_of_each_kind")
 
-    @admin.display(description="parameters of each kind (各类规则的参数及默认值)")
+    @admin.display(description=_("parameters of each kind"))
     def parameters_of_each_kind(self, obj):
         return "; ".join(f"{kind}: {params}" for kind, params in PARAMS.items())
 

@@ -11,6 +11,7 @@ from zhili.cases.selectors import UNIT_ROLES
 from zhili.core.policy import can
 from zhili.core.registry import HomeCards, MenuEntry, register_home, register_menu
 
+from . import calibers as cb
 from . import figures as fg
 
 #: the home page's placeholders these cards fill (web/homepage.PLANNED)
@@ -29,11 +30,10 @@ def cards(user, keys: tuple[str, ...]) -> dict:
     out: dict = {}
     if "figures" in keys and _dashboard(user):
         figs = fg.figures(fg.Filter(user, start=start, end=today))
+        # the key figures and 当前超期件数, each named by its label with its 口径 as the tooltip
         out["figures"] = {
             "period": _this_month(today),
-            "items": [("received", "受理", figs.received), ("completed", "办结", figs.completed),
-                      ("completion_rate", "办结率", figs.completion_rate), ("on_time_rate", "按期办结率", figs.on_time_rate),
-                      ("satisfaction_rate", "满意率", figs.satisfaction_rate), ("overdue_now", "当前超期", figs.overdue_now)],
+            "items": [(name, cb.label(name), figs.value(name), cb.tip(name)) for name in (*fg.KEY_FIGURES, "overdue_now")],
             "url": reverse("insight:analysis"),
         }
     if "warnings" in keys and _dashboard(user):
@@ -73,6 +73,8 @@ def _ranking(user, start, end) -> dict:
         "on_time_rate": mine[1].figures.on_time_rate if mine else None,
         "completion_rate": mine[1].figures.completion_rate if mine else None,
         "received": mine[1].figures.received if mine else 0,
+        "labels": {name: cb.label(name) for name in ("on_time_rate", "completion_rate", "received")},
+        "tips": {name: cb.tip(name) for name in ("on_time_rate", "completion_rate", "received")},
     }
 
 

@@ -4,6 +4,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # ---------------------------------------------------------------- early warning (预警提醒)
 
@@ -31,25 +32,25 @@ class WarningRule(models.Model):
     ``recipients`` the roles that receive its warnings, each within their own data scope.
     """
 
-    code = models.SlugField("code", max_length=40, unique=True)
-    name = models.CharField("name (名称)", max_length=80)
-    kind = models.CharField("kind", max_length=24, choices=RuleKind.choices)
-    enabled = models.BooleanField("enabled (启用)", default=True)
-    level = models.CharField("level (预警等级)", max_length=8, choices=Level.choices, default=Level.YELLOW)
-    params = models.JSONField("thresholds (参数)", default=dict, blank=True)
-    recipients = models.JSONField("recipient roles (接收角色)", default=list, blank=True,
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("rule kind"), max_length=24, choices=RuleKind.choices)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    level = models.CharField(_("warning level"), max_length=8, choices=Level.choices, default=Level.YELLOW)
+    params = models.JSONField(_("thresholds"), default=dict, blank=True)
+    recipients = models.JSONField(_("recipient roles"), default=list, blank=True,
                                   help_text="role codes, e.g. [\"centre_admin\", \"dept_head\"]")
-    description = models.TextField("description", blank=True)
-    source = models.CharField("source", max_length=200, blank=True)
-    last_run_at = models.DateTimeField(null=True, blank=True, editable=False)
-    cursor = models.JSONField(default=dict, blank=True, editable=False,
+    description = models.TextField(_("rule description"), blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    last_run_at = models.DateTimeField(_("last run at"), null=True, blank=True, editable=False)
+    cursor = models.JSONField(_("evaluation cursor"), default=dict, blank=True, editable=False,
                               help_text="where the rule's incremental evaluation stands (last case and event ids, "
                                         "the deadline reached, cases being watched)")
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = "warning rule (预警规则)"
-        verbose_name_plural = "warning rules (预警规则)"
+        verbose_name = _("warning rule")
+        verbose_name_plural = _("warning rules")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -78,35 +79,38 @@ class Warning(models.Model):  # noqa: A001 - the domain word (预警)
     and who acknowledged and handled it. ``key`` names the condition; a rule has at most one open
     warning per key."""
 
-    rule = models.ForeignKey(WarningRule, on_delete=models.PROTECT, related_name="warnings", db_index=False)  # (rule, key)
-    level = models.CharField("level", max_length=8, choices=Level.choices)
-    key = models.CharField("condition", max_length=120)
-    evidence = models.CharField(max_length=64, blank=True,
+    rule = models.ForeignKey(WarningRule, on_delete=models.PROTECT, related_name="warnings", db_index=False,
+                             verbose_name=_("warning rule"))  # (rule, key)
+    level = models.CharField(_("warning level"), max_length=8, choices=Level.choices)
+    key = models.CharField(_("condition"), max_length=120)
+    evidence = models.CharField(_("evidence"), max_length=64, blank=True,
                                 help_text="what the condition rests on (the latest case id, the deadline): "
                                           "a closed warning with the same key and evidence is not raised again")
-    title = models.CharField("title", max_length=200)
-    reason = models.TextField("reason (预警原因)")
-    data = models.JSONField(default=dict, blank=True, help_text="the numbers behind the reason")
-    region_code = models.CharField("region", max_length=15, db_index=True)
-    unit = models.ForeignKey("core.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    reason = models.TextField(_("warning reason"))
+    data = models.JSONField(_("figures"), default=dict, blank=True, help_text="the numbers behind the reason")
+    region_code = models.CharField(_("region"), max_length=15, db_index=True)
+    unit = models.ForeignKey("core.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("unit"))
     subject_case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
-                                     help_text="the one case a per-case rule is about")
-    subject_at = models.DateTimeField(null=True, blank=True, help_text="the deadline a deadline warning is about")
-    cases = models.ManyToManyField("cases.Case", blank=True, related_name="warnings", verbose_name="cases")
-    state = models.CharField("state", max_length=12, choices=WarningState.choices, default=WarningState.NEW)
+                                     verbose_name=_("subject case"), help_text="the one case a per-case rule is about")
+    subject_at = models.DateTimeField(_("subject deadline"), null=True, blank=True, help_text="the deadline a deadline warning is about")
+    cases = models.ManyToManyField("cases.Case", blank=True, related_name="warnings", verbose_name=_("cases"))
+    state = models.CharField(_("state"), max_length=12, choices=WarningState.choices, default=WarningState.NEW)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="+", db_index=False)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+                                        related_name="+", db_index=False, verbose_name=_("acknowledged by"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", db_index=False, help_text="empty on a handled warning: the system closed it")
-    handled_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField("note", blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+                                   related_name="+", db_index=False, verbose_name=_("handled by"),
+                                   help_text="empty on a handled warning: the system closed it")
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        verbose_name = "warning (预警)"
-        verbose_name_plural = "warnings (预警)"
+        verbose_name = _("warning")
+        verbose_name_plural = _("warnings")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["rule", "key"], condition=models.Q(state__in=OPEN_WARNING_STATES),
@@ -129,19 +133,19 @@ def report_path(instance, filename):
 class Report(models.Model):
     """分析研判报告: a written analysis report (Word) of a region and period."""
 
-    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
     region_code = models.CharField(max_length=15, editable=False)
-    kind = models.CharField(max_length=12, default="monthly")
-    period_start = models.DateField()
-    period_end = models.DateField()
-    file = models.FileField(upload_to=report_path)
-    created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(_("report kind"), max_length=12, default="monthly")
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    file = models.FileField(_("file"), upload_to=report_path)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("created by"))
 
     class Meta:
-        verbose_name = "analysis report (分析研判报告)"
-        verbose_name_plural = "analysis reports (分析研判报告)"
+        verbose_name = _("analysis report")
+        verbose_name_plural = _("analysis reports")
         ordering = ["-period_start", "region_code"]
         constraints = [models.UniqueConstraint(fields=["region", "kind", "period_start"], name="uniq_report_period")]
 

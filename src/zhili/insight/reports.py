@@ -4,7 +4,8 @@
 actor's scope: the key figures with 环比 and 同比 (the functions of ``figures``, so the numbers are
 the ones the pages show), the trend and the categories and channels as PNG charts, the top issues
 (categories, recurring addresses and titles), the warnings of the period, and the rankings of the
-regions below and of the lead units. ``write_monthly_reports`` stores last month's report of each
+regions below and of the lead units, and an appendix with the 口径 of every figure it shows
+(``Figure.caliber``, as the pages' tooltips). ``write_monthly_reports`` stores last month's report of each
 district under ``MEDIA_ROOT/reports/`` with a :class:`~zhili.insight.models.Report` row, once.
 """
 
@@ -25,6 +26,7 @@ from django.utils import timezone
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Invalid, NotFound
 
+from . import calibers as cb
 from . import figures as fg
 from .models import Report, Warning
 
@@ -86,8 +88,8 @@ def chart_trend(rows: list[fg.Row], cjk: bool) -> bytes | None:
         return None
     fig, ax = plt.subplots(figsize=(7.5, 3.0))
     xs = [r.label[5:] if len(r.label) == 10 else r.label for r in rows]
-    ax.plot(xs, [r.figures.received for r in rows], marker="o", markersize=3, label="受理量" if cjk else "received")
-    ax.plot(xs, [r.figures.completed for r in rows], marker="s", markersize=3, label="办结量" if cjk else "completed")
+    ax.plot(xs, [r.figures.received for r in rows], marker="o", markersize=3, label=cb.label("received") if cjk else "received")
+    ax.plot(xs, [r.figures.closed for r in rows], marker="s", markersize=3, label=cb.label("closed") if cjk else "closed")
     step = max(len(xs) // 10, 1)
     ax.set_xticks(range(0, len(xs), step))
     ax.set_xticklabels(xs[::step], rotation=45, fontsize=8)
@@ -193,11 +195,14 @@ def recurring(actor, prefix: str, start: dt.date, end: dt.date, field: str, mini
 
 
 def _summary(region_name: str, period: str, c: fg.Comparison) -> str:
-    cur = c.current
-    return (f"{period}，{region_name}共受理群众诉求 {cur.received} 件，办结 {cur.completed} 件，办结率 {cur.completion_rate}，"
-            f"按期办结率 {cur.on_time_rate}，满意率 {cur.satisfaction_rate}，解决率 {cur.resolution_rate}。"
-            f"受理量环比 {c.mom('received')}、同比 {c.yoy('received')}；"
-            f"办结率环比 {c.mom('completion_rate')}、同比 {c.yoy('completion_rate')}。"
+    """The first paragraph: each figure named by its label (口径 in the appendix)."""
+    cur, L = c.current, cb.label  # noqa: N806
+    return (f"{period}，{region_name}共受理群众诉求 {cur.received} 件，其中目前已办结 {cur.completed} 件"
+            f"（{L('completion_rate')} {cur.completion_rate}）；期内办结 {cur.closed} 件（不论何时受理）。"
+            f"{L('on_time_rate')} {cur.on_time_rate}（{L('due')} {cur.due} 件），{L('satisfaction_rate')} {cur.satisfaction_rate}，"
+            f"{L('resolution_rate')} {cur.resolution_rate}。"
+            f"{L('received')}环比 {c.mom('received')}、同比 {c.yoy('received')}；"
+            f"{L('completion_rate')}环比 {c.mom('completion_rate')}、同比 {c.yoy('completion_rate')}。"
             f"当前超期未办结 {cur.overdue_now} 件。")
 
 
@@ -235,7 +240,7 @@ def analysis_report(actor, region_code: str, start: dt.date, end: dt.date, *, no
         rows.append([figure.label, str(value), str(cmp.previous.value(figure.name)), str(cmp.mom(figure.name)),
                      str(cmp.year_ago.value(figure.name)), str(cmp.yoy(figure.name))])
     _table(doc, header, rows)
-    doc.add_paragraph("注：比率的分母为 0 时显示“—”；指标口径见 docs/metrics.md。当前超期件数为生成报告时的状态。")
+    doc.add_paragraph("注：比率的分母为 0 时显示“—”；当前超期件数为生成报告时的状态；各项指标的口径见文末“附：指标口径”。")
 
     doc.add_heading("二、受理与办结趋势", level=1)
     trend = fg.trend(f, by="day" if (end - start).days <= 62 else "month")
@@ -245,14 +250,14 @@ def analysis_report(actor, region_code: str, start: dt.date, end: dt.date, *, no
     cats = fg.by_category(f, "root")
     leaves = fg.by_category(f, "leaf")
     _picture(doc, chart_bars(leaves, "诉求类别（前10）", "Top categories", cjk))
-    _table(doc, ["类别", "受理量", "办结率", "按期办结率", "满意率"],
+    _table(doc, ["类别", *(cb.label(n) for n in ("received", "completion_rate", "on_time_rate", "satisfaction_rate"))],
            [[r.label, str(r.figures.received), str(r.figures.completion_rate), str(r.figures.on_time_rate),
              str(r.figures.satisfaction_rate)] for r in cats[:TOP]])
     if len(prefix) <= 9:
         channels = fg.by_channel(f)
         doc.add_paragraph("")
         _picture(doc, chart_bars(channels, "来源渠道", "Channels", cjk))
-        _table(doc, ["渠道", "受理量", "占比"],
+        _table(doc, ["渠道", cb.label("received"), "占比"],
                [[r.label, str(r.figures.received), str(fg.Rate(r.figures.received, cur.received))] for r in channels])
 
     doc.add_heading("四、突出问题", level=1)
@@ -280,24 +285,38 @@ def analysis_report(actor, region_code: str, start: dt.date, end: dt.date, *, no
     if level:
         regions = sorted(fg.by_region(f, level), key=lambda r: (-(r.figures.completion_rate.value or -1), -r.figures.received))
         word = {"street": "街道", "community": "社区", "grid": "网格"}[level]
-        doc.add_paragraph(f"{word}排名（按办结率）" + ("，社区及网格按整月统计" if level != "street" else "") + "：")
-        _table(doc, ["名次", word, "受理量", "办结量", "办结率", "按期办结率", "满意率"],
+        doc.add_paragraph(f"{word}排名（按{cb.label('completion_rate')}）：")
+        _table(doc, ["名次", word, *(cb.label(n) for n in ("received", "completed", "completion_rate", "on_time_rate",
+                                                          "satisfaction_rate"))],
                [[str(i), r.label, str(r.figures.received), str(r.figures.completed), str(r.figures.completion_rate),
                  str(r.figures.on_time_rate), str(r.figures.satisfaction_rate)] for i, r in enumerate(regions, 1)]
                or [["—", "无", "0", "0", "—", "—", "—"]])
     if len(prefix) <= 9:  # unit figures are kept per street
         units = sorted(fg.by_unit(f), key=fg.unit_rank)
-        doc.add_paragraph("责任单位排名（按按期办结率）：")
-        _table(doc, ["名次", "单位", "受理量", "办结量", "办结率", "按期办结率", "退单率", "满意率"],
+        doc.add_paragraph(f"责任单位排名（按{cb.label('on_time_rate')}）：")
+        _table(doc, ["名次", "单位", *(cb.label(n) for n in ("received", "completed", "completion_rate", "on_time_rate",
+                                                            "return_rate", "satisfaction_rate"))],
                [[str(i), r.label, str(r.figures.received), str(r.figures.completed), str(r.figures.completion_rate),
                  str(r.figures.on_time_rate), str(r.figures.return_rate), str(r.figures.satisfaction_rate)]
                 for i, r in enumerate(units, 1)] or [["—", "无", "0", "0", "—", "—", "—", "—"]])
 
     doc.add_heading("七、研判意见", level=1)
     doc.add_paragraph("（请在此处填写研判意见和工作建议。）")
+
+    _appendix(doc, [figure for figure, _value in cur.rows()])
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def _appendix(doc, shown: list[fg.Figure]) -> None:
+    """附：指标口径 — each figure the report shows, by its label, with its 口径 (``Figure.caliber``)."""
+    doc.add_heading("附：指标口径", level=1)
+    for row in cb.rows(shown):  # one paragraph each, the label in bold: long text reads better than a table
+        para = doc.add_paragraph()
+        para.add_run(row["label"]).bold = True
+        para.add_run("：" + row["caliber"])
+    doc.add_paragraph("注：" + cb.NOTE)
 
 
 # ---------------------------------------------------------------- the monthly job

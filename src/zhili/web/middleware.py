@@ -19,6 +19,22 @@ from django.urls import reverse
 from django.utils import translation
 
 
+class NoStoreMiddleware:
+    """Pages and API answers carry personal data and what a user may see: no browser or proxy keeps
+    them (``Cache-Control: no-store``), unless the view chose its own caching. Static files (served by
+    granian's static route, or under STATIC_URL) stay cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.static = "/" + settings.STATIC_URL.lstrip("/")
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control") and not request.path.startswith(self.static):
+            response["Cache-Control"] = "no-store"
+        return response
+
+
 class SessionIdleMiddleware:
     """The 30-minute idle timeout without a session write per request: a request of a logged-in
     session restarts the idle clock (re-saves the session, with a new expiry and cookie) only when

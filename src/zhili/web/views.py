@@ -22,7 +22,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from zhili.core import selectors
+from zhili.cases import public_views
+from zhili.core import clientip, selectors
 from zhili.core import services as core_services
 from zhili.core.http import domain_errors
 from zhili.core.models import OrgType, RegionLevel
@@ -173,13 +174,13 @@ def otp(request):
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-                audit.record(user, "auth.otp_enrol", user, ip=request.META.get("REMOTE_ADDR", ""))
+                audit.record(user, "auth.otp_enrol", user, ip=clientip.client_ip(request, default=""))
             otp_login(request, device)
-            audit.record(user, "auth.otp_verify", user, ip=request.META.get("REMOTE_ADDR", ""))
+            audit.record(user, "auth.otp_verify", user, ip=clientip.client_ip(request, default=""))
             return redirect(safe_next(request))
         else:
             error = _("Wrong or expired code. Wait for the next one and try again.")
-            audit.record(user, "auth.otp_verify", user, result="failed", ip=request.META.get("REMOTE_ADDR", ""))
+            audit.record(user, "auth.otp_verify", user, result="failed", ip=clientip.client_ip(request, default=""))
     ctx = {"enrolling": enrolling, "error": error, "next": safe_next(request),
            "verified": user.is_verified()}
     if enrolling:
@@ -192,8 +193,11 @@ def otp(request):
 # ---------------------------------------------------------------- home and coming soon
 
 
-@login_required
 def home(request):
+    """``/``: the staff member's home; for a visitor who is not logged in, the residents' door
+    (我要反映 · 查询进度 · 工作人员登录) instead of a bare redirect to the login page."""
+    if not request.user.is_authenticated:
+        return public_views.landing(request)
     return render(request, "web/home.html", homepage.context(request.user))
 
 

@@ -11,41 +11,27 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Path, Schema
 from pydantic import AfterValidator, ConfigDict, StringConstraints, create_model
 
+from zhili.core.inputs import MAX_ID, SafeDate, SafeDateTime, Text, text_error
+from zhili.core.schemas import ERRORS, ErrorsOut  # noqa: F401  (re-exported for the endpoint modules)
+
 from .. import selectors
 from ..models import CaseType, Channel, PartyRole, Tier, Urgency
 from ..workflow import ACTIONS, STATES, Action, FieldSpec
 
-MAX_ID = 2**31 - 1
 MAX_LIMIT = 200
 
 
 # ---------------------------------------------------------------- input types
 
 def _plain_text(v: str) -> str:
-    """No NUL characters and no lone surrogates: PostgreSQL and UTF-8 refuse both."""
-    if "\x00" in v:
-        raise ValueError("must not contain NUL characters")
-    try:
-        v.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError("is not valid Unicode text") from exc
+    e = text_error("", v)
+    if e:
+        raise ValueError(e["message_en"].removeprefix(": "))
     return v
 
 
 def _text(max_length: int, min_length: int = 0):
-    return Annotated[str, StringConstraints(max_length=max_length, min_length=min_length), AfterValidator(_plain_text)]
-
-
-def _sane_datetime(v: dt.datetime) -> dt.datetime:
-    if not 1970 <= v.year <= 2200:
-        raise ValueError("must lie between 1970 and 2200")
-    return v
-
-
-def _sane_date(v: dt.date) -> dt.date:
-    if not 1970 <= v.year <= 2200:
-        raise ValueError("must lie between 1970 and 2200")
-    return v
+    return Text(max_length, min_length)
 
 
 def _unit_ref(v: int | str) -> int | str:
@@ -58,8 +44,6 @@ def _unit_ref(v: int | str) -> int | str:
     return v
 
 
-SafeDateTime = Annotated[dt.datetime, AfterValidator(_sane_datetime)]
-SafeDate = Annotated[dt.date, AfterValidator(_sane_date)]
 UnitRef = Annotated[
     Annotated[int, Field(ge=1, le=MAX_ID)] | Annotated[str, StringConstraints(min_length=1, max_length=40)],
     AfterValidator(_unit_ref),
@@ -83,19 +67,6 @@ BucketCode = _literal(selectors.BUCKET_LABELS)
 
 
 # ---------------------------------------------------------------- output schemas
-
-class ErrorItem(Schema):
-    field: str = Field(..., examples=["lead_unit"])
-    message: str = Field(..., examples=["责任单位：必填"])
-    message_en: str = Field(..., examples=["lead_unit: is required"])
-
-
-class ErrorsOut(Schema):
-    errors: list[ErrorItem]
-
-
-ERRORS: dict[int, type] = {400: ErrorsOut, 401: ErrorsOut, 403: ErrorsOut, 404: ErrorsOut, 422: ErrorsOut}
-
 
 class Ref(Schema):
     id: int

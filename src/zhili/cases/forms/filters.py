@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from zhili.core import crypto
+from zhili.core import crypto, inputs
 from zhili.core.calendar import SHANGHAI
 from zhili.core.models import CodeItem, Region
 
@@ -88,7 +88,14 @@ class Filters:
         return any(self.values.get(k) for k in FILTER_KEYS)
 
     def as_details(self) -> dict:
-        return {k: v for k, v in self.values.items() if v and k in FILTER_KEYS}
+        """The filters for the audit log: a searched phone number as its mask and its blind index
+        (the audit administrator finds the searches for a number by its index, nobody reads it back)."""
+        details = {k: v for k, v in self.values.items() if v and k in FILTER_KEYS}
+        if details.get("phone"):
+            phone = details.pop("phone")
+            details["phone_masked"] = crypto.mask_phone(phone)
+            details["phone_index"] = crypto.blind_index(phone, "phone")
+        return details
 
 
 def _date(text: str, name: str, errors: list) -> dt.date | None:
@@ -109,9 +116,22 @@ def _day_start(d: dt.date) -> dt.datetime:
     return dt.datetime.combine(d, dt.time.min, tzinfo=SHANGHAI)
 
 
+#: the longest value a filter takes (a region or grid code, a number, a phone, a title's words)
+FILTER_MAX = 100
+
+
 def parse_filters(get) -> Filters:
-    values = {k: (get.get(k) or "").strip()[:100] for k in FILTER_KEYS}
-    return Filters(values=values)
+    """The filters as typed; a value with control characters or over FILTER_MAX characters is
+    reported (and dropped), never cut."""
+    values, errors = {}, []
+    for k in FILTER_KEYS:
+        v = (get.get(k) or "").strip()
+        e = inputs.text_error(k, v, FILTER_MAX, multiline=False)
+        if e:
+            errors.append(e)
+            v = ""
+        values[k] = v
+    return Filters(values=values, errors=errors)
 
 
 def _with_name(qs: QuerySet, text: str, errors: list, *, sees_confidential: bool) -> QuerySet:
@@ -157,7 +177,7 @@ def apply_filters(qs: QuerySet, f: Filters, actor, *, sees_confidential: bool) -
         else:
             qs = qs.filter(state=v["state"])
     if v["lead_unit"]:
-        if not v["lead_unit"].isdigit() or int(v["lead_unit"]) > 2**31:
+        if inputs.int_error("lead_unit", v["lead_unit"]):
             errors.append({"field": "lead_unit", "message": str(_("Unknown unit"))})
         else:
             qs = qs.filter(lead_unit_id=int(v["lead_unit"]))

@@ -26,6 +26,7 @@ from .case import (
     Urgency,
     attachment_path,
 )
+from .export import CaseExport
 from .rollups import (
     COUNTERS,
     DailyGridRollup,
@@ -41,7 +42,7 @@ from .rollups import (
 )
 
 __all__ = [
-    "AgreementFollowUp", "Attachment", "Card", "Case", "CaseCounter", "CaseEvent", "CaseParty", "CaseType",
+    "AgreementFollowUp", "Attachment", "Card", "Case", "CaseCounter", "CaseExport", "CaseEvent", "CaseParty", "CaseType",
     "CaseUnit", "Channel", "ConfirmationToken", "DeadlinePolicy", "JointMeeting", "MediationAgreement",
     "MediationSession", "Notification", "PartyRole", "RiskAssessment", "Satisfaction", "TextMessage", "Tier",
     "Urgency", "attachment_path",

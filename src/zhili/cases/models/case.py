@@ -362,10 +362,12 @@ class Notification(models.Model):
 
 class TextMessage(models.Model):
     """An SMS to a resident (the outbox): sent by the worker after the commit that queued it, through
-    the configured backend, retried on failure."""
+    the configured backend, retried on failure. ``text`` is kept with a confirmation link's token
+    redacted (``/c/***``); the text as sent, link and all, is ``sealed`` (encrypted) until it is sent."""
 
     phone = crypto.EncryptedTextField()
     text = models.CharField(max_length=500)
+    sealed = crypto.EncryptedTextField(blank=True, default="")
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=8, default="queued", db_index=True)  # queued / sent / failed
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -1,5 +1,6 @@
 """Public pages for residents — no account, phone first, Chinese first.
 
+* ``/`` (anonymous): the residents' door to the pages below, and the hall's contact.
 * ``/report/``: file a request (channel online); the grid is found from the point on the map.
 * ``/track/``: look up progress with the case number *and* the phone number.
 * ``/c/<token>/``: confirm a result through the one-time link sent by text.
@@ -17,6 +18,7 @@ read ``REPORT_LIMIT``, ``TRACK_FAIL_LIMIT`` and ``PHOTO_MAX_BYTES`` there), ``re
 
 from .common import hall_contact
 from .confirmation import confirm, confirmed
+from .landing import landing
 from .reporting import filed, report
 from .tracking import track
 
@@ -25,6 +27,7 @@ __all__ = [
     "confirmed",
     "filed",
     "hall_contact",
+    "landing",
     "report",
     "track",
 ]

@@ -28,10 +28,14 @@ def is_english() -> bool:
     return translation.get_language() == "en"
 
 
-def hall_contact() -> dict:
-    """The service centre residents can call: the district-level centre with a public phone."""
+def hall_contact(address: bool = False) -> dict:
+    """The service centre residents can call: the district-level centre with a public phone
+    (with ``address``: where to find it as well, '' when not recorded)."""
     org = (Organisation.objects.filter(org_type="centre", active=True).exclude(phone="")
-           .order_by("region_code", "order", "code").only("name", "phone").first())
+           .order_by("region_code", "order", "code").only("name", "phone", "address").first())
     if org is None:
         org = Organisation.objects.filter(org_type="centre", active=True).order_by("region_code", "order", "code").first()
-    return {"name": org.name if org else "", "phone": org.phone if org else ""}
+    found = {"name": org.name if org else "", "phone": org.phone if org else ""}
+    if address:
+        found["address"] = org.address if org else ""
+    return found

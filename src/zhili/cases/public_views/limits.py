@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.core.cache import cache
 
+from zhili.core import clientip
+
 #: filings allowed per phone number and per IP address in ``WINDOW`` seconds
 REPORT_LIMIT = 5
 #: failed look-ups allowed per IP address in ``WINDOW`` seconds
@@ -19,8 +21,8 @@ LIMITS = {"name": 60, "phone": 30, "description": 5000, "request": 2000, "addres
 
 
 def client_ip(request) -> str:
-    # REMOTE_ADDR only: a proxy in front must pass the client's address on (not a header we trust blindly)
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    # REMOTE_ADDR, or X-Forwarded-For when the peer is one of ZHILI_TRUSTED_PROXIES (core/clientip.py)
+    return clientip.client_ip(request)
 
 
 def count(key: str) -> int:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from zhili.cases import rollups
-from zhili.core import audit
+from zhili.core import audit, inputs
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Forbidden, Invalid, NotFound
 from zhili.core.models import Organisation
@@ -136,6 +136,9 @@ def clean_fields(action: Action, data: dict, actor=None) -> dict:
                 bad(f, "必填", "is required")
             continue
         try:
+            if f.kind in ("text", "case") and (e := inputs.text_error(f.name, v, None, multiline=f.kind == "text")):
+                bad(f, e["message"].split("：", 1)[1], e["message_en"].split(": ", 1)[1])
+                continue
             if f.kind == "text":
                 v = str(v).strip()
                 if len(v) > f.max_length:

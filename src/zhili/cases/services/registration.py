@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils import timezone
 
-from zhili.core import geo, rowsql
+from zhili.core import geo, inputs, rowsql
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Forbidden, Invalid
 from zhili.core.models import CodeItem, Region
@@ -117,6 +117,14 @@ def _locate(actor, lon, lat, grid_code) -> Region | None:
     return Region(code=hit[0], name=hit[1], level="grid")
 
 
+#: what the resident asks for: at most this many characters (the API's limit, for every form)
+REQUEST_MAX = 2000
+
+
+def _max(name: str) -> int:
+    return Case._meta.get_field(name).max_length
+
+
 def register_case(actor, *, channel: str, case_type: str, category: str, description: str, title: str = "",
                   request: str = "", address: str = "", lon: float | None = None, lat: float | None = None,
                   grid: str = "", urgency: str = "normal", tier: str = "simple", confidential: bool = False,
@@ -137,6 +145,9 @@ def register_case(actor, *, channel: str, case_type: str, category: str, descrip
         errors.append({"field": "description", "message": "请填写诉求内容", "message_en": "description is required"})
     elif len(description) > 5000:
         errors.append({"field": "description", "message": "诉求内容不能超过5000字", "message_en": "description is longer than 5000 characters"})
+    errors += inputs.text_errors({"category": (category, 40), "description": (description, None), "request": (request, REQUEST_MAX),
+                                  "address": (address, _max("address"))})
+    errors += inputs.text_errors({"title": (title, _max("title")), "grid": (grid, 15)}, multiline=False)
     if (lon is None) != (lat is None):
         errors.append({"field": "lon", "message": "经度和纬度需同时填写", "message_en": "give both lon and lat"})
     elif lon is not None and not (73 <= lon <= 136 and 3 <= lat <= 54):
@@ -145,6 +156,8 @@ def register_case(actor, *, channel: str, case_type: str, category: str, descrip
     if not parties:
         errors.append({"field": "parties", "message": "至少登记一名当事人或反映人", "message_en": "at least one party is required"})
     for i, p in enumerate(parties):
+        errors += inputs.text_errors({f"parties.{i}.name": (p.get("name"), 60), f"parties.{i}.phone": (p.get("phone"), 20)},
+                                     multiline=False)
         if not (p.get("name") or "").strip():
             errors.append({"field": f"parties.{i}.name", "message": "请填写姓名", "message_en": "name is required"})
         if p.get("role", "applicant") not in ("applicant", "respondent", "reporter"):

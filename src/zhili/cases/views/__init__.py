@@ -13,7 +13,7 @@ By job: ``common`` (what the pages share), ``intake_desk``, ``todo_list``, ``cas
 
 from .case_page import accept_dispatch, act, agreement_docx, agreement_print, attach, attachment, detail
 from .case_search import search
-from .export import export_xlsx
+from .export import export_download, export_job, export_progress, export_xlsx
 from .intake_desk import intake, intake_duplicates, intake_history, receipt
 from .notifications import inbox, inbox_read, inbox_read_all
 from .todo_list import todo
@@ -26,6 +26,9 @@ __all__ = [
     "attach",
     "attachment",
     "detail",
+    "export_download",
+    "export_job",
+    "export_progress",
     "export_xlsx",
     "inbox",
     "inbox_read",

@@ -18,9 +18,14 @@ from .common import EXPORT_MAX_ROWS, ROW_RELATED, case_rows, require_case_role, 
 
 
 def filtered(request):
-    user = request.user
-    f = forms.parse_filters(request.GET)
-    bucket = request.GET.get("bucket", "")
+    return filtered_for(request.user, request.GET)
+
+
+def filtered_for(user, params):
+    """The actor's cases (their scope, as every read) under the search page's filters ``params`` (a
+    QueryDict), or one to-do list's (``bucket``); with the filters' errors."""
+    f = forms.parse_filters(params)
+    bucket = params.get("bucket", "")
     if bucket:
         buckets = selectors.todo_buckets(user)
         if bucket not in buckets:
@@ -88,4 +93,5 @@ def search(request):
             "export_query": first_query,
             "export_max": EXPORT_MAX_ROWS,
         },
+        status=400 if f.errors else 200,
     )

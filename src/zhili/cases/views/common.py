@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhili.core import crypto
 from zhili.core.calendar import SHANGHAI
@@ -22,7 +23,8 @@ from ..models import Case
 from ..workflow import CLOCK_STATES, STATES
 
 CASE_ROLES = selectors.UNIT_ROLES | selectors.REGION_ROLES
-EXPORT_MAX_ROWS = 50_000
+#: an export writes at most this many rows (more than 2,000 run as a background job: cases.exports)
+EXPORT_MAX_ROWS = 200_000
 #: roles that may download the agreement: it carries the parties' full ID numbers and phones
 AGREEMENT_ROLES = FULL_PHONE_ROLES | {"mediator"}
 
@@ -64,6 +66,27 @@ def absolute(request, url: str) -> str:
     if url.startswith(("http://", "https://")):
         return url
     return request.build_absolute_uri(url)
+
+
+#: who registered a case that no staff member registered (or a channel's own name when one did not)
+CHANNEL_REGISTRARS = {
+    "online": gettext_lazy("Online self-service"),
+    "phone": gettext_lazy("12345 hotline"),
+    "platform": gettext_lazy("Pushed by a platform"),
+    "open311": gettext_lazy("Pushed by a platform (Open311)"),
+    "grid": gettext_lazy("Reported by a grid worker"),
+    "window": gettext_lazy("Service hall window"),
+    "petition": gettext_lazy("Petition office"),
+    "leader": gettext_lazy("Assigned by a leader"),
+}
+
+
+def registrar(case: Case) -> str:
+    """Who registered the case, as the receipt says it: the unit and the staff member, or — for a
+    case that came in without one (online, the hotline, a platform) — the channel's proper name."""
+    who = " ".join(str(x) for x in (case.registered_org.name if case.registered_org_id else "",
+                                     case.registered_by if case.registered_by_id else "") if x)
+    return who or str(CHANNEL_REGISTRARS.get(case.channel, case.get_channel_display()))
 
 
 def public_lookup_url(request, case: Case) -> str:

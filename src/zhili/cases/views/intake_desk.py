@@ -28,6 +28,7 @@ from .common import (
     cn_date,
     public_lookup_url,
     qr_svg,
+    registrar,
     require_case_role,
     sees_full_phone,
     state_tag,
@@ -226,7 +227,8 @@ def confirmation_link(request, case: Case) -> str | None:
         links.pop(case.number, None)
         request.session[SESSION_LINKS] = links
         return None
-    return absolute(request, notify.confirm_url(raw))
+    # without a configured public address: the address this page was reached at (the hall's network)
+    return notify.confirm_url(raw) if settings.ZHILI_PUBLIC_URL else absolute(request, notify.confirm_path(raw))
 
 
 # ---------------------------------------------------------------- receipt (回执)
@@ -267,6 +269,7 @@ def receipt(request, number: str):
             "confirm_qr": qr_svg(link, _("Confirm the result")) if link else "",
             "unit": case.lead_unit.name if case.lead_unit_id else "",
             "registered_org": case.registered_org.name if case.registered_org_id else "",
+            "registrar": registrar(case),
             "state": state_tag(case, timezone.now()),
             "duplicates": duplicates,
             "merge_allowed": merge_allowed,

@@ -24,7 +24,10 @@ NOTIFICATION_KINDS = {
     "rework": gettext_lazy("Rework"),
     "due_soon": gettext_lazy("Due soon"),
     "overdue": gettext_lazy("Overdue"),
+    "warning": gettext_lazy("Early warning"),  # raised by insight's warning engine
 }
+#: the label of a kind not listed above: never the raw code in the Chinese inbox
+OTHER_KIND = gettext_lazy("Notice")
 
 
 @login_required
@@ -37,7 +40,7 @@ def inbox(request):
 
     def rows(items):
         return [
-            {"n": n, "kind": NOTIFICATION_KINDS.get(n.kind, n.kind), "at": local(n.created_at)} for n in items
+            {"n": n, "kind": NOTIFICATION_KINDS.get(n.kind, OTHER_KIND), "at": local(n.created_at)} for n in items
         ]
 
     return render(

@@ -10,6 +10,7 @@ from .. import selectors
 from ..errors import Forbidden, Invalid, NotFound
 from ..models import LEVEL_ORDER, Region
 from ..policy import can
+from ..spreadsheets import safe_row
 from .common import COLUMNS, level
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -76,8 +77,8 @@ def export_excel(actor, root_code: str | None = None) -> bytes:
     n = 1
     for r in rows.iterator(chunk_size=2000):
         area = r["area_km2"]
-        ws.append([r["code"], r["name"], r["level"], r["parent__code"] or "", r["grid_type"] or "", r["population"],
-                   round(area, 4) if area is not None and math.isfinite(area) else None])
+        ws.append(safe_row([r["code"], r["name"], r["level"], r["parent__code"] or "", r["grid_type"] or "",
+                            r["population"], round(area, 4) if area is not None and math.isfinite(area) else None], ws))
         n += 1
         for col in (1, 4):  # codes are text: 15 digits would otherwise show as 3.70705E+14
             ws.cell(row=n, column=col).number_format = "@"

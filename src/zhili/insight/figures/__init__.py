@@ -21,7 +21,8 @@ One job a module: ``values`` (Rate, Average), ``definitions`` (each figure and i
 table of them, Figures, docs/metrics.md), ``filters`` (the Filter, the actor's scope, periods, which
 rollup tables hold a filter), ``overdue`` (overdue now), ``totals`` (the summed counters of a
 filter), ``breakdowns`` (per region, category, channel and lead unit, the unit ranking, the trend),
-``maps`` (the hotspot map, the recurring matters) and ``comparison`` (环比 and 同比).
+``maps`` (the hotspot map, the recurring matters: whole months, said on the page) and ``comparison``
+(环比 and 同比).
 
 This package imports what the rest of Zhili uses (``from zhili.insight import figures as fg``;
 ``fg.figures(f)``). ``today`` and ``SPLIT_MONTHS`` are not imported here: they are read, and
@@ -61,8 +62,10 @@ from .definitions import (
     Figure,
     Figures,
     avg_handling_hours,
+    closed,
     completed,
     completion_rate,
+    due,
     extension_rate,
     in_grid_rate,
     metrics_markdown,
@@ -75,6 +78,7 @@ from .definitions import (
     rework_rate,
     satisfaction_rate,
     signing_timeliness,
+    unreachable,
 )
 from .filters import (
     SYSTEM,
@@ -123,9 +127,11 @@ __all__ = [
     "category_ids",
     "category_root",
     "channel_label",
+    "closed",
     "compare",
     "completed",
     "completion_rate",
+    "due",
     "extension_rate",
     "figures",
     "in_grid_rate",
@@ -149,6 +155,7 @@ __all__ = [
     "signing_timeliness",
     "sums",
     "trend",
+    "unreachable",
     "unit_rank",
     "unplaced",
     "whole_months",

@@ -11,6 +11,7 @@ from zhili.cases.keys import HEX_RES
 from zhili.core.calendar import SHANGHAI
 from zhili.core.errors import Invalid
 
+from .. import calibers as cb
 from .. import figures as fg
 from .base import dashboard, msg, safe
 from .big_screen import map_regions
@@ -27,14 +28,16 @@ from .tables import (
     table_units,
 )
 
-#: figures of the cards, in order (overdue is one card with "now / ever")
-CARD_FIGURES = ("received", "completed", "completion_rate", "on_time_rate", "overdue", "avg_handling_hours",
-                "satisfaction_rate", "resolution_rate", "return_rate", "extension_rate", "rework_rate",
-                "signing_timeliness", "repeat_rate", "in_grid_rate")
+#: figures of the cards, in order (overdue is one card with "now / ever"); every card is named by
+#: its figure's label and carries its 口径 (``Figure.caliber``) as a tooltip
+CARD_FIGURES = ("received", "closed", "completed", "completion_rate", "due", "on_time_rate", "overdue",
+                "avg_handling_hours", "satisfaction_rate", "resolution_rate", "unreachable", "return_rate",
+                "extension_rate", "rework_rate", "signing_timeliness", "repeat_rate", "in_grid_rate")
 #: figures where a rise is bad (the arrow turns red when they go up)
-RISE_IS_BAD = {"overdue", "avg_handling_hours", "return_rate", "extension_rate", "rework_rate", "repeat_rate"}
-CARD_LABELS = {"received": "受理", "completed": "办结", "overdue": "超期（当前/累计）", "avg_handling_hours": "平均办理时长（工作小时）",
-               "return_rate": "退回率"}
+RISE_IS_BAD = {"overdue", "avg_handling_hours", "unreachable", "return_rate", "extension_rate", "rework_rate",
+               "repeat_rate"}
+#: the one card not named by a single figure
+CARD_LABELS = {"overdue": "超期件数（当前/累计）"}
 
 
 # ---------------------------------------------------------------- /insight/
@@ -54,14 +57,15 @@ def cards(cmp: fg.Comparison) -> list[dict]:
         if name == "overdue":
             mom, yoy = cmp.mom("overdue_ever"), cmp.yoy("overdue_ever")
             out.append({"name": name, "label": CARD_LABELS[name], "value": f"{cur.overdue_now} / {cur.overdue_ever}",
-                        "mom": str(mom), "yoy": str(yoy), "mom_dir": _arrow(mom, True), "yoy_dir": _arrow(yoy, True)})
+                        "mom": str(mom), "yoy": str(yoy), "mom_dir": _arrow(mom, True), "yoy_dir": _arrow(yoy, True),
+                        "title": f"{cb.tip('overdue_now')}\n{cb.tip('overdue_ever')}（环比、同比按累计超期件数）"})
             continue
         figure = fg.BY_NAME[name]
         mom, yoy = cmp.mom(name), cmp.yoy(name)
         bad = name in RISE_IS_BAD
         out.append({"name": name, "label": CARD_LABELS.get(name, figure.label), "value": str(cur.value(name)),
                     "mom": str(mom), "yoy": str(yoy), "mom_dir": _arrow(mom, bad), "yoy_dir": _arrow(yoy, bad),
-                    "title": (figure.fn.__doc__ or "").strip().split("\n")[0]})
+                    "title": cb.tip(name)})
     return out
 
 
@@ -91,6 +95,7 @@ def analysis(request):
         "streets": streets, "categories": root_categories(), "channels": [(v, fg.zh_label(lbl)) for v, lbl in Channel.choices],
         "units": lead_units(request.user), "tables": {t.name: t for t in tables}, "charts": charts,
         "hexes": hexes, "hex_note": hex_note, "map": map_regions(request.user, want="street"),
+        "calibers": cb.rows(), "caliber_note": cb.NOTE,
     }
     return render(request, "insight/analysis.html", ctx)
 

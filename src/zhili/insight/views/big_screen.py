@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from zhili.core.calendar import SHANGHAI
 
+from .. import calibers as cb
 from .. import figures as fg
 from .. import warnings as wn
 from . import base
@@ -70,11 +71,12 @@ def colour(n: int) -> str:
     return out
 
 
-def open_per_region(user, regions: list[dict]) -> dict[str, int]:
-    """Open cases per drawn region. For the whole system and region roles from RegionRollup (open =
-    received − completed per region code: a few hundred rows, not the open cases themselves — the drawn
-    regions lie inside the user's region, so its prefix is the scope); for others (a department) one
-    aggregate query over cases_for(actor), the open states named."""
+def open_rows(user) -> list[dict]:
+    """Open cases per region code in the actor's scope, [{region_code, n}]. For the whole system and
+    region roles from RegionRollup (open = received − completed per region code: a few hundred rows,
+    not the open cases themselves — the user's region prefix is the scope); for others (a department)
+    one aggregate query over cases_for(actor), the open states named. Every region code of the scope
+    is there, the district-level ones of the cases no street holds included."""
     from django.db.models import F
 
     from zhili.cases.rollups import RegionRollup
@@ -85,10 +87,16 @@ def open_per_region(user, regions: list[dict]) -> dict[str, int]:
         qs = RegionRollup.objects.annotate(n=F("received") - F("completed")).filter(n__gt=0)
         if not user.is_superuser:
             qs = qs.filter(region_code__startswith=user.scope_prefix)
-        rows = qs.values("region_code", "n")
-    else:
-        rows = (cases_for(user).filter(state__in=sorted(OPEN_STATES)).values("region_code").annotate(n=Count("id"))
+        return list(qs.values("region_code", "n"))
+    return list(cases_for(user).filter(state__in=sorted(OPEN_STATES)).values("region_code").annotate(n=Count("id"))
                 .order_by())
+
+
+def open_per_region(user, regions: list[dict], rows: list[dict] | None = None) -> dict[str, int]:
+    """Open cases per drawn region (:func:`open_rows` added up by the regions' prefixes); the cases
+    of a region code no drawn region holds (a district-level registration) are not on the map — they
+    are in :func:`open_total`."""
+    rows = open_rows(user) if rows is None else rows
     lengths = sorted({len(r["prefix"]) for r in regions}, reverse=True)
     known = {r["prefix"] for r in regions}
     out: Counter = Counter()
@@ -98,6 +106,11 @@ def open_per_region(user, regions: list[dict]) -> dict[str, int]:
                 out[r["region_code"][:n]] += r["n"]
                 break
     return dict(out)
+
+
+def open_total(user, rows: list[dict] | None = None) -> int:
+    """The open cases of the actor's scope (在办诉求): every region code, not only those on the map."""
+    return sum(r["n"] for r in (open_rows(user) if rows is None else rows))
 
 
 def screen_data(user) -> dict:
@@ -125,11 +138,14 @@ def screen_data(user) -> dict:
              for w in wn.warnings_for(user).filter(state__in=wn.OPEN)[:8]]
     by_level = wn.open_counts_by_level(user)
     regions = map_regions(user)
-    counts = open_per_region(user, regions)
+    rows = open_rows(user)
+    counts = open_per_region(user, regions, rows)
+    total = open_total(user, rows)
     return {
         "now": timezone.now().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
         "figures": figs,
-        "labels": {name: fg.BY_NAME[name].label for name in fg.KEY_FIGURES} | {"overdue_now": fg.OVERDUE_NOW.label},
+        "labels": {name: cb.label(name) for name in (*fg.KEY_FIGURES, "overdue_now")},
+        "tips": {name: cb.tip(name) for name in (*fg.KEY_FIGURES, "overdue_now")},
         "category": [{"name": r.label, "value": r.figures.received} for r in cats[:10]],
         "channel": [{"name": r.label, "value": r.figures.received} for r in chans],
         "units": [{"name": r.label, "received": r.figures.received, "on_time_rate": str(r.figures.on_time_rate),
@@ -141,7 +157,9 @@ def screen_data(user) -> dict:
         "warnings_open": sum(by_level.values()),
         "grids": {r["prefix"]: {"n": counts.get(r["prefix"], 0), "colour": colour(counts.get(r["prefix"], 0))} for r in regions},
         "legend": [{"from": n, "colour": c} for n, c in COLOURS],
-        "open_total": sum(counts.values()),
+        "open_total": total,
+        # open cases no drawn region holds: registered at the district level, without a point or a grid
+        "open_unplaced": total - sum(counts.values()),
     }
 
 
@@ -149,12 +167,14 @@ def screen_data(user) -> dict:
 def screen(request):
     data = screen_data(request.user)
     regions = map_regions(request.user)
-    short = {"received": "受理", "completed": "办结", "completion_rate": "办结率", "on_time_rate": "按期办结率",
-             "satisfaction_rate": "满意率"}
-    panels = [{"key": key, "label": label, "figs": [(n, data["figures"][key][n], short[n]) for n in fg.KEY_FIGURES]}
+    panels = [{"key": key, "label": label,
+               "figs": [(n, data["figures"][key][n], data["labels"][n], data["tips"][n]) for n in fg.KEY_FIGURES]}
               for key, label in (("today", "今日"), ("month", "本月"), ("year", "本年"))]
     return render(request, "insight/screen.html", {"data": data, "regions": regions, "panels": panels,
-                                                   "refresh_ms": REFRESH_MS})
+                                                   "refresh_ms": REFRESH_MS, "tips": data["tips"],
+                                                   "unit_cols": [(cb.label(n), cb.tip(n)) for n in
+                                                                 ("received", "on_time_rate", "completion_rate",
+                                                                  "satisfaction_rate")]})
 
 
 @dashboard

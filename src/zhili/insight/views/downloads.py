@@ -1,5 +1,5 @@
-"""The analysis page's downloads: one chart's table as Excel (导出 Excel) and the analysis report as
-Word (分析研判报告)."""
+"""The analysis page's downloads: one chart's table as Excel (导出 Excel, with a sheet 指标口径 of the
+figures it shows) and the analysis report as Word (分析研判报告)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import io
 
 from django.http import HttpResponse
 
+from zhili.core.spreadsheets import safe_row
+
+from .. import calibers as cb
 from .. import figures as fg
 from .. import reports
 from .base import dashboard
@@ -26,15 +29,26 @@ def export_xlsx(request):
     ws = wb.active
     ws.title = t.title[:31].replace("/", "-")
     ws.append([f"{t.title}　{fg.period_label(f.start, f.end)}（{f.start:%Y-%m-%d} 至 {f.end:%Y-%m-%d}）"])
-    ws.append(t.header)
+    ws.append(safe_row(t.header, ws))
     for cell in ws[2]:
         cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="EBF2FD")
     for row in t.rows:
-        ws.append(list(row))
+        ws.append(safe_row(list(row), ws))  # recurring titles and addresses are residents' words
     if t.note:
-        ws.append([t.note])
+        ws.append(safe_row([t.note], ws))
     for i, _h in enumerate(t.header):
         ws.column_dimensions[chr(ord("A") + min(i, 25))].width = 16 if i else 28
+    # the 口径 of the figures this table shows; a table that names none counts registered cases (受理量)
+    shown = t.figures() or [cb.figure("received")]
+    defs = wb.create_sheet("指标口径")
+    defs.append(["指标", "口径"])
+    for cell in defs[1]:
+        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="EBF2FD")
+    for row in cb.rows(shown):
+        defs.append([row["label"], row["caliber"]])
+    defs.append([])
+    defs.append(["说明", cb.NOTE])
+    defs.column_dimensions["A"].width, defs.column_dimensions["B"].width = 24, 110
     buf = io.BytesIO()
     wb.save(buf)
     resp = HttpResponse(buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -8,6 +8,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from zhili.core.calendar import SHANGHAI
+from zhili.core.inputs import MAX_ID
 
 from .. import figures as fg
 from . import base
@@ -101,7 +102,8 @@ def parse_filter(request) -> tuple[fg.Filter, dict]:
     from zhili.cases.models import Channel
 
     channel = g.get("channel", "") if g.get("channel", "") in Channel.values else ""
-    unit = int(g["unit"]) if g.get("unit", "").isdigit() else None
+    raw_unit = g.get("unit", "")  # like the region and category: a value that names no unit is left out
+    unit = int(raw_unit) if raw_unit.isdigit() and 0 < int(raw_unit) <= MAX_ID else None
     f = fg.Filter(request.user, region=region, start=start, end=end, category=category, channel=channel, unit=unit)
     params = {"start": start.isoformat(), "end": end.isoformat(), "region": region, "category": category,
               "channel": channel, "unit": unit or ""}

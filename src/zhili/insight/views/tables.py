@@ -8,6 +8,7 @@ from collections import Counter
 
 from django.http import Http404
 
+from .. import calibers as cb
 from .. import figures as fg
 from .base import safe
 from .filterbar import filtered_cases
@@ -22,6 +23,19 @@ TOP = 10
 class Table:
     def __init__(self, name: str, title: str, header: list[str], rows: list[list], note: str = "", chart: dict | None = None):
         self.name, self.title, self.header, self.rows, self.note, self.chart = name, title, header, rows, note, chart or {}
+
+    @property
+    def cols(self) -> list[tuple[str, str]]:
+        """(header, tooltip): a column named after a figure carries its 口径."""
+        return [(h, cb.tip(f.name) if (f := cb.by_label(h)) else "") for h in self.header]
+
+    def figures(self) -> list[fg.Figure]:
+        """The figures this table shows, by its header or its first column (the key-figure table)."""
+        return cb.named_in([*self.header, *(r[0] for r in self.rows if r)])
+
+
+def L(name: str) -> str:  # noqa: N802 - a figure's label, as a column title
+    return cb.label(name)
 
 
 def _val(v):
@@ -52,15 +66,17 @@ def table_trend(f: fg.Filter) -> Table:
     if by == "day" and rows and len(rows[0].key) == 7:  # a community's or grid's figures are kept per month
         by, note = "month", note or "社区和网格的统计按月汇总"
     return Table("trend", "受理与办结趋势（按日）" if by == "day" else "受理与办结趋势（按月）",
-                 ["日期" if by == "day" else "月份", "受理量", "办结量", "办结率"],
-                 [[r.label, r.figures.received, r.figures.completed, str(r.figures.completion_rate)] for r in rows], note,
-                 {"type": "trend", "x": [r.label for r in rows], "received": [r.figures.received for r in rows],
-                  "completed": [r.figures.completed for r in rows]})
+                 ["日期" if by == "day" else "月份", L("received"), L("closed"), L("completed"), L("completion_rate")],
+                 [[r.label, r.figures.received, r.figures.closed, r.figures.completed, str(r.figures.completion_rate)]
+                  for r in rows], note,
+                 {"type": "trend", "x": [r.label for r in rows], "names": [L("received"), L("closed")],
+                  "received": [r.figures.received for r in rows], "completed": [r.figures.closed for r in rows]})
 
 
 def table_category(f: fg.Filter) -> Table:
     rows, note = safe(fg.by_category, f, "root")
-    return Table("category", "诉求类别", ["类别", "受理量", "办结量", "办结率", "按期办结率", "满意率"],
+    return Table("category", "诉求类别", ["类别", L("received"), L("completed"), L("completion_rate"), L("on_time_rate"),
+                                      L("satisfaction_rate")],
                  [[r.label, r.figures.received, r.figures.completed, str(r.figures.completion_rate),
                    str(r.figures.on_time_rate), str(r.figures.satisfaction_rate)] for r in rows], note,
                  {"type": "bar", "x": [r.label for r in rows], "y": [r.figures.received for r in rows]})
@@ -69,7 +85,7 @@ def table_category(f: fg.Filter) -> Table:
 def table_channel(f: fg.Filter) -> Table:
     rows, note = safe(fg.by_channel, f)
     total = sum(r.figures.received for r in rows)
-    return Table("channel", "来源渠道", ["渠道", "受理量", "占比"],
+    return Table("channel", "来源渠道", ["渠道", L("received"), "占比"],
                  [[r.label, r.figures.received, str(fg.Rate(r.figures.received, total))] for r in rows], note,
                  {"type": "pie", "items": [{"name": r.label, "value": r.figures.received} for r in rows]})
 
@@ -99,8 +115,9 @@ def table_heat(f: fg.Filter, streets: list[dict]) -> Table:
 def table_units(f: fg.Filter) -> Table:
     rows, note = safe(fg.by_unit, f)
     rows = sorted(rows, key=fg.unit_rank)
-    return Table("units", "责任单位排名（按按期办结率）", ["名次", "单位", "受理量", "办结量", "按期办结率", "办结率", "满意率"],
-                 [[i, r.label, r.figures.received, r.figures.completed, str(r.figures.on_time_rate),
+    return Table("units", f"责任单位排名（按{L('on_time_rate')}）",
+                 ["名次", "单位", L("received"), L("due"), L("on_time_rate"), L("completion_rate"), L("satisfaction_rate")],
+                 [[i, r.label, r.figures.received, r.figures.due, str(r.figures.on_time_rate),
                    str(r.figures.completion_rate), str(r.figures.satisfaction_rate)] for i, r in enumerate(rows, 1)], note)
 
 
@@ -108,10 +125,11 @@ def table_satisfaction(cur: fg.Figures) -> Table:
     c = cur.counters
     parts = [("满意", c.get("satisfied", 0)), ("基本满意", c.get("basic", 0)), ("不满意", c.get("unsatisfied", 0))]
     rows = [[label, n, str(fg.Rate(n, c.get("callbacks", 0)))] for label, n in parts]
-    rows.append(["回访成功数", c.get("callbacks", 0), ""])
-    rows.append(["满意率（满意 + 基本满意）", "", str(cur.satisfaction_rate)])
-    rows.append(["解决率", c.get("solved", 0), str(cur.resolution_rate)])
-    return Table("satisfaction", "满意度构成", ["回访结果", "件数", "占回访比"], rows, "",
+    rows.append(["回访评价次数", c.get("callbacks", 0), ""])
+    rows.append([L("satisfaction_rate"), "", str(cur.satisfaction_rate)])
+    rows.append([L("resolution_rate"), c.get("solved", 0), str(cur.resolution_rate)])
+    return Table("satisfaction", "满意度构成", ["回访结果", "次数", "占回访评价次数"], rows,
+                 "每一次回访评价都计入（不满意重办后再次回访的，前后两次都计）；满意率 =（满意 + 基本满意）÷ 回访评价次数。",
                  {"type": "pie", "items": [{"name": label, "value": n} for label, n in parts]})
 
 

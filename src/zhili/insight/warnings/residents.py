@@ -31,12 +31,23 @@ def rule_repeat_filer(rule, now, ctx):
     for idx, rows in by_idx.items():
         if len(rows) < n:
             continue
-        numbers = "、".join(r[1] for r in rows[-5:])
-        out.append(Candidate(
-            key=f"resident:{idx}", evidence=str(max(r[0] for r in rows)),
-            title=f"同一反映人近{days}天登记诉求{len(rows)}次",
-            reason=(f"近{days}天同一反映人登记诉求{len(rows)}次（阈值{n}次）：{numbers}{'等' if len(rows) > 5 else ''}"
-                    f"；最近一次：{rows[-1][3][:40]}"),
-            region_code=rows[-1][2], case_ids=[r[0] for r in rows][-MAX_LINKED:],
-            data={"count": len(rows), "threshold": n, "days": days}))
+        out.append(_candidate(idx, rows, n, days))
     return out
+
+
+def _candidate(idx: str, rows: list, n: int, days: int) -> Candidate:
+    """The warning of one resident's ``rows`` (pk, number, region_code, title; oldest first). It
+    lies in the region of the latest case, and whoever may see it sees that region: its text
+    names only the cases inside that region (numbers and the latest title) and counts the
+    others — a resident's cases in another street are not that street's to show."""
+    region = rows[-1][2]
+    here = [r for r in rows if r[2].startswith(region)]
+    elsewhere = len(rows) - len(here)
+    numbers = "、".join(r[1] for r in here[-5:]) + ("等" if len(here) > 5 else "")
+    other = f"，另有{elsewhere}次在其他地区登记" if elsewhere else ""
+    return Candidate(
+        key=f"resident:{idx}", evidence=str(max(r[0] for r in rows)),
+        title=f"同一反映人近{days}天登记诉求{len(rows)}次",
+        reason=f"近{days}天同一反映人登记诉求{len(rows)}次（阈值{n}次）：{numbers}{other}；最近一次：{rows[-1][3][:40]}",
+        region_code=region, case_ids=[r[0] for r in rows][-MAX_LINKED:],
+        data={"count": len(rows), "threshold": n, "days": days, "elsewhere": elsewhere})

@@ -18,14 +18,15 @@
     var opt;
     var base = { color: PALETTE, animation: false, textStyle: { fontFamily: "inherit" } };
     if (spec.type === "trend") {
+      var names = spec.names || ["受理量", "办结量"];
       if (!spec.x.length) return empty(el);
       opt = Object.assign(base, {
-        tooltip: { trigger: "axis" }, legend: { data: ["受理量", "办结量"], top: 0 },
+        tooltip: { trigger: "axis" }, legend: { data: names, top: 0 },
         grid: { left: 40, right: 16, top: 32, bottom: 28 },
         xAxis: { type: "category", data: spec.x, axisLabel: { hideOverlap: true } },
         yAxis: { type: "value", minInterval: 1 },
-        series: [{ name: "受理量", type: "line", smooth: false, showSymbol: spec.x.length <= 31, areaStyle: { opacity: 0.12 }, data: spec.received },
-                 { name: "办结量", type: "line", showSymbol: spec.x.length <= 31, data: spec.completed }]
+        series: [{ name: names[0], type: "line", smooth: false, showSymbol: spec.x.length <= 31, areaStyle: { opacity: 0.12 }, data: spec.received },
+                 { name: names[1], type: "line", showSymbol: spec.x.length <= 31, data: spec.completed }]
       });
     } else if (spec.type === "bar") {
       if (!spec.x.length) return empty(el);
