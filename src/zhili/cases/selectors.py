@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from zhili.core.errors import NotFound
+from zhili.core.models import Resident
 
 from .models import Case, CaseParty, CaseUnit, JointMeeting
 from .workflow import CLOSED_STATES
@@ -50,6 +51,16 @@ def with_phone(qs: QuerySet[Case], phone_index: str) -> QuerySet[Case]:
     ids = (Case.objects.filter(reporter_phone_index=phone_index).values("id")
            .union(CaseParty.objects.filter(resident__phone_index=phone_index).values("case_id")))
     return qs.filter(id__in=ids)
+
+
+def with_name(qs: QuerySet[Case], name: str) -> QuerySet[Case]:
+    """The cases of ``qs`` a resident of this name is a party to (the reporter is one): the whole
+    name, or its first two characters or more (``张伟`` finds 张伟 and 张伟华). Names are stored in
+    clear — only phones, ID numbers and addresses are encrypted (``core.crypto``) — so the residents
+    are found through the index on the name, then their cases through the parties."""
+    name = "".join((name or "").split())
+    residents = Resident.objects.filter(name=name) if len(name) < 2 else Resident.objects.filter(name__startswith=name)
+    return qs.filter(id__in=CaseParty.objects.filter(resident__in=residents.values("id")).values("case_id"))
 
 
 def case_for(actor, number: str) -> Case:

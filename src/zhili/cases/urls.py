@@ -23,6 +23,7 @@ urlpatterns = [
     path("inbox/<int:pk>/read/", views.inbox_read, name="inbox_read"),
     re_path(rf"^{NUMBER}/$", views.detail, name="detail"),
     re_path(rf"^{NUMBER}/receipt/$", views.receipt, name="receipt"),
+    re_path(rf"^{NUMBER}/accept-dispatch/$", views.accept_dispatch, name="accept_dispatch"),
     re_path(rf"^{NUMBER}/act/(?P<action>[a-z_]{{1,30}})/$", views.act, name="act"),
     re_path(rf"^{NUMBER}/attach/$", views.attach, name="attach"),
     re_path(rf"^{NUMBER}/attachments/(?P<pk>[0-9]{{1,18}})/$", views.attachment, name="attachment"),

@@ -228,6 +228,8 @@ class Resident(models.Model):
     class Meta:
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
+        # case search by a resident's name (cases.selectors.with_name): the whole name or its start
+        indexes = [models.Index(fields=["name"], name="resident_name", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self) -> str:
         return f"{crypto.mask_name(self.name)} {self.phone_masked}"

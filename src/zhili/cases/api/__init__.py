@@ -20,7 +20,7 @@ Personal data (who sees what):
 
 By job: ``routers`` (the two routers), ``schemas`` (input and output shapes, the action bodies),
 ``render`` (the documents, and who sees what), ``reads`` (list, duplicates, to-do counts, one case,
-timeline), ``registration``, ``attachments``, ``actions`` (the workflow actions) and
+timeline), ``registration``, ``attachments``, ``actions`` (the workflow actions), ``dispatching`` (智能派单: suggestions, accept and dispatch in one step) and
 ``notifications`` (the inbox). Importing a module adds its operations to the router, so the
 endpoint modules are imported below in the order their routes are tried: the list before
 registration, ``/duplicates`` and ``/todo`` before ``/{number}``.
@@ -29,7 +29,7 @@ registration, ``/duplicates`` and ``/todo`` before ``/{number}``.
 # isort: off
 from .routers import notifications_router, router
 from .render import INTAKE_ROLES
-from . import reads, registration, attachments, actions, notifications  # noqa: F401  (add their operations, in this order)
+from . import reads, registration, attachments, actions, dispatching, notifications  # noqa: F401  (add their operations, in this order)
 
 # isort: on
 

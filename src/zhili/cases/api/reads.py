@@ -104,7 +104,8 @@ _LIST_DOC = """Cases of your data scope, newest first, in keyset pages.
 
 Filters combine with AND. `category` includes its sub-categories; `region` is a region code (or a
 code prefix) inside your scope; `phone` finds the cases of a resident (reporter or party) by the
-blind index of the number — only intake staff find confidential cases this way;
+blind index of the number, `name` by the resident's name (whole, or its first two characters or
+more) — only intake staff find confidential cases these ways;
 `bucket` is one of your to-do buckets (GET /cases/todo); `created_from`/`created_to` are dates in
 Asia/Shanghai, both inclusive.
 
@@ -131,6 +132,10 @@ def list_cases(request, query: Query[CaseFilters]):
         idx = _phone_index(f.phone)
         qs = selectors.with_phone(qs, idx)
         if not sees_full_phone(actor):  # nobody else may find out who reported a confidential case
+            qs = qs.filter(confidential=False)
+    if f.name and f.name.strip():
+        qs = selectors.with_name(qs, f.name)
+        if not sees_full_phone(actor):  # as for the phone: who reported a confidential case stays hidden
             qs = qs.filter(confidential=False)
     if f.category:
         path = _category_path(f.category.strip())

@@ -286,6 +286,8 @@ class CaseIn(Schema):
 class CaseFilters(Schema):
     number: _text(30) | None = Field(None, description="exact case number", json_schema_extra={"example": "KW2026-000123"})
     phone: _text(30) | None = Field(None, description="a resident's phone number", json_schema_extra={"example": "13805361234"})
+    name: _text(60) | None = Field(None, description="a resident's name (reporter or party): whole, or its first two characters or more",
+                                   json_schema_extra={"example": "张伟"})
     category: _text(40) | None = Field(None, description="category code; includes sub-categories", json_schema_extra={"example": "T"})
     state: list[StateCode] | None = Field(None, description="one or several states (repeat: ?state=dispatched&state=handling)")
     lead_unit: int | None = Field(None, ge=1, le=MAX_ID, description="organisation id of the lead unit")

@@ -17,6 +17,7 @@ from zhili.core.calendar import SHANGHAI
 from zhili.core.models import CodeItem, Region
 
 from ..models import CaseParty, CaseType, Channel, Tier
+from ..selectors import with_name
 from ..workflow import CLOCK_STATES, STATES
 from .choices import category_code_path
 
@@ -61,6 +62,7 @@ def keyset_page(qs: QuerySet, after: str, size: int | None = None) -> tuple[list
 FILTER_KEYS = (
     "number",
     "phone",
+    "name",
     "category",
     "state",
     "lead_unit",
@@ -132,6 +134,16 @@ def parse_filters(get) -> Filters:
     return Filters(values=values, errors=errors)
 
 
+def _with_name(qs: QuerySet, text: str, errors: list, *, sees_confidential: bool) -> QuerySet:
+    if len("".join(text.split())) > 60:
+        errors.append({"field": "name", "message": str(_("The name is too long"))})
+        return qs
+    qs = with_name(qs, text)
+    if not sees_confidential:  # as for the phone: a department may not find out who reported a confidential case
+        qs = qs.filter(confidential=False)
+    return qs
+
+
 def apply_filters(qs: QuerySet, f: Filters, actor, *, sees_confidential: bool) -> QuerySet:
     """Narrow a case queryset by the filters; a bad filter is reported and matches nothing."""
     v, errors = f.values, f.errors
@@ -150,6 +162,8 @@ def apply_filters(qs: QuerySet, f: Filters, actor, *, sees_confidential: bool) -
             )
             if not sees_confidential:  # a department may not find out who reported a confidential case
                 qs = qs.filter(confidential=False)
+    if v["name"]:
+        qs = _with_name(qs, v["name"], errors, sees_confidential=sees_confidential)
     if v["category"]:
         cat = CodeItem.objects.filter(type="case_category", code=v["category"]).first()
         if cat is None:

@@ -4,7 +4,7 @@ timeline event + audit event → notifications after commit.
 
 By job: ``registration``, ``actions`` (and the per-action ``handlers``), ``events`` (the
 timeline), ``confirmation`` (the resident's one-time link), ``residents`` (the public page and
-the link's answer), ``attachments``, ``duplicates``, ``inbox``. The names below are the ones the
+the link's answer), ``dispatching`` (受理并分派 in one step), ``attachments``, ``duplicates``, ``inbox``. The names below are the ones the
 rest of the project uses as ``services.<name>``."""
 
 from zhili.core.errors import Invalid
@@ -12,6 +12,7 @@ from zhili.core.errors import Invalid
 from .actions import ActResult, act, available_actions, clean_fields
 from .attachments import UPLOAD_TYPES, attach_file
 from .confirmation import issue_confirmation, token_case
+from .dispatching import accept_and_dispatch
 from .duplicates import find_duplicates
 from .inbox import read_notification
 from .registration import REPEAT_DAYS, case_prefix, register_case, tokens
@@ -22,6 +23,7 @@ __all__ = [
     "UPLOAD_TYPES",
     "ActResult",
     "Invalid",
+    "accept_and_dispatch",
     "act",
     "attach_file",
     "available_actions",

@@ -8,10 +8,10 @@ workflow table. Domain errors: ``NotFound`` → 404 (``web.views.domain_errors``
 → the 403 page, ``Invalid`` → the form again with each message beside its field.
 
 By job: ``common`` (what the pages share), ``intake_desk``, ``todo_list``, ``case_search``,
-``export``, ``case_page``, ``notifications``. The views below are the ones ``cases/urls.py`` routes to.
+``export``, ``case_page`` (with ``dispatch_panel``: 受理并分派 in one step), ``notifications``. The views below are the ones ``cases/urls.py`` routes to.
 """
 
-from .case_page import act, agreement_docx, agreement_print, attach, attachment, detail
+from .case_page import accept_dispatch, act, agreement_docx, agreement_print, attach, attachment, detail
 from .case_search import search
 from .export import export_download, export_job, export_progress, export_xlsx
 from .intake_desk import intake, intake_duplicates, intake_history, receipt
@@ -19,6 +19,7 @@ from .notifications import inbox, inbox_read, inbox_read_all
 from .todo_list import todo
 
 __all__ = [
+    "accept_dispatch",
     "act",
     "agreement_docx",
     "agreement_print",

@@ -26,6 +26,7 @@ from zhili.core.http import domain_errors
 from .. import documents, forms, selectors, services
 from ..models import Attachment, Case, CaseEvent, PartyRole, Satisfaction
 from ..workflow import ACTIONS, STATES
+from . import dispatch_panel
 from .common import (
     AGREEMENT_ROLES,
     local,
@@ -219,6 +220,9 @@ def _render_case(
                 "url": reverse("cases:act", args=[case.number, a.name]),
             }
         )
+    one_step = dispatch_panel.panel(user, case, available, units,
+                                    posted=action_post if open_action == dispatch_panel.NAME else None,
+                                    errors=action_errors if open_action == dispatch_panel.NAME else None)
     coop = [
         {
             "name": u.unit.name,
@@ -252,7 +256,8 @@ def _render_case(
             "coop": coop,
             "timeline": _timeline(case),
             "actions": actions,
-            "open_action": open_action,
+            "one_step": one_step,
+            "open_action": open_action or (dispatch_panel.NAME if one_step else ""),
             "general_errors": general_errors or [],
             "map_data": _map_data(case),
             "tile_url": settings.ZHILI_MAP_TILE_URL,
@@ -325,6 +330,29 @@ def act(request, number: str, action: str):
     messages.success(request, _("%(action)s: done.") % {"action": spec.label})
     if res.case.state == "merged" and res.case.master_id:
         return redirect("cases:detail", number=res.case.master.number)
+    return redirect("cases:detail", number=res.case.number)
+
+
+@login_required
+@domain_errors
+@require_POST
+def accept_dispatch(request, number: str):
+    """受理并分派 in one step (services.accept_and_dispatch) and back to the case page."""
+    user = request.user
+    require_case_role(user)
+    case = selectors.case_for(user, number)
+    spec = ACTIONS["dispatch"]
+    try:
+        _accepted, res = services.accept_and_dispatch(user, case, forms.action_data(spec, request.POST))
+    except Forbidden as exc:
+        raise PermissionDenied(exc.errors[0]["message"]) from exc
+    except Invalid as exc:
+        fields = {f.name for f in spec.fields}
+        case = selectors.case_for(user, number)
+        return _render_case(request, case, open_action=dispatch_panel.NAME if case.state == "registered" else "",
+                            action_post=request.POST, action_errors=[e for e in exc.errors if e.get("field") in fields],
+                            general_errors=[e["message"] for e in exc.errors if e.get("field") not in fields], status=400)
+    messages.success(request, _("Accepted and dispatched to %(unit)s.") % {"unit": res.case.lead_unit.name})
     return redirect("cases:detail", number=res.case.number)
 
 

@@ -253,6 +253,57 @@
     if (($("#id_category", form) || {}).value || ($("#id_description", form) || {}).value) dupCheck();
   }
 
+  /* ---------------------------------------------------------------- unit lists: type to filter, pick a suggestion */
+  function initUnitFilter(input) {
+    var select = input.dataset.for ? document.getElementById(input.dataset.for) : null;
+    var checks = input.dataset.forChecks ? document.getElementById(input.dataset.forChecks) : null;
+    function matches(name, q) { return !q || name.toLowerCase().indexOf(q) >= 0; }
+    function filter() {
+      var q = input.value.trim().toLowerCase();
+      if (select) {
+        var first = null;
+        $all("option", select).forEach(function (o) {
+          var show = !o.value || matches(o.textContent, q);
+          o.hidden = !show;
+          if (show && o.value && !first) first = o;
+        });
+        $all("optgroup", select).forEach(function (g) { g.hidden = !$all("option", g).some(function (o) { return !o.hidden; }); });
+        var cur = select.selectedOptions[0];
+        if (q && first && (!cur || cur.hidden || !cur.value)) { select.value = first.value; select.dispatchEvent(new Event("change")); }
+      }
+      if (checks) {
+        $all("[data-unit-name]", checks).forEach(function (l) { l.hidden = !matches(l.dataset.unitName, q); });
+        $all(".unit-group", checks).forEach(function (g) { g.hidden = !$all("[data-unit-name]", g).some(function (l) { return !l.hidden; }); });
+      }
+    }
+    input.addEventListener("input", filter);
+    input.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter") return;
+      e.preventDefault();  // Enter takes the first match, it does not submit the form
+      if (checks) {
+        var box = $all("[data-unit-name]", checks).filter(function (l) { return !l.hidden; })[0];
+        if (box) { var cb = $("input", box); cb.checked = true; }
+      } else if (select) { select.focus(); }
+    });
+  }
+  function initSuggestions(box) {
+    box.addEventListener("click", function (e) {
+      var btn = e.target.closest("[data-pick-unit]");
+      if (!btn) return;
+      var select = document.getElementById(btn.dataset.for);
+      if (!select) return;
+      select.value = btn.dataset.pickUnit;
+      select.dispatchEvent(new Event("change"));
+    });
+  }
+  function markPicked(select) {
+    select.addEventListener("change", function () {
+      var box = select.parentNode.querySelector(".unit-suggestions");
+      if (!box) return;
+      $all("[data-pick-unit]", box).forEach(function (b) { b.classList.toggle("is-picked", b.dataset.pickUnit === select.value); });
+    });
+  }
+
   /* ---------------------------------------------------------------- file inputs in the page's language */
   function initFile(label) {
     var input = $("input[type=file]", label.parentNode), name = $("[data-file-name]", label.parentNode);
@@ -266,6 +317,9 @@
     $all("[data-file-button]").forEach(initFile);
     $all("form[data-intake]").forEach(initIntake);
     $all("[data-point-map]").forEach(initPointMap);
+    $all("[data-unit-filter]").forEach(initUnitFilter);
+    $all(".unit-suggestions").forEach(initSuggestions);
+    $all("select.unit-list").forEach(markPicked);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
