@@ -143,7 +143,7 @@ AXES_COOLOFF_TIME = 0.5  # hours
 # service hall's windows share one public address behind NAT (web/lockout.py).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "zhili.web.lockout.PairAndAddressHandler"
-AXES_CLIENT_IP_CALLABLE = "zhili.core.clientip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "zhili.core.clientip.axes_client_ip"
 ZHILI_LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("ZHILI_LOGIN_IP_FAILURE_LIMIT", "30"))
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True

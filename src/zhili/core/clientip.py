@@ -42,3 +42,13 @@ def client_ip(request, default: str = "unknown") -> str:
         except ValueError:  # not an address: written by someone we do not trust
             return remote
     return hops[0] if hops else (remote or default)
+
+
+def axes_client_ip(request) -> str | None:
+    """For django-axes (``AXES_CLIENT_IP_CALLABLE``): the client's address, or None when the request
+    has none that is an address (its access log keeps an IP field: PostgreSQL refuses other text)."""
+    ip = client_ip(request, default="")
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:
+        return None
