@@ -8,12 +8,11 @@ Each app that has pages registers, in its ``home.py`` (imported by its ``AppConf
 - its **home cards**: ``register_home(HomeCards("cases", build=cards, fills=…, slots=((20,
   "cases/_home_cards.html", ""),)))`` — ``build(user, planned)`` returns what the app's card
   templates show under the context name ``app`` (``None`` when the user has none of them), and
-  ``fills`` names the placeholder keys of the home page (``web.homepage.FAMILIES``) that the cards
-  replace; each slot is a template included at its place (``order``) among all apps' cards.
+  ``fills`` names the keys of the home page (``web.homepage.FAMILIES``) that the cards
+  answer; each slot is a template included at its place (``order``) among all apps' cards.
 
 ``web`` reads :func:`menu_entries` and :func:`home_cards` to draw the navigation and the home page.
-An entry that ``web`` keeps as a placeholder for a capability not yet built (``soon=True``) is
-dropped as soon as an app registers an entry with the same key.
+The menu holds only what is built: there are no placeholder entries for capabilities to come.
 """
 
 from __future__ import annotations
@@ -36,12 +35,11 @@ class MenuEntry:
     icon: str
     section: str = "business"  # workbench, business, insight, reference, system (web.nav.SECTIONS)
     order: int = 100  # place within its section
-    url_name: str = ""  # a built page; "" for a coming-soon entry
+    url_name: str = ""  # the page the entry opens
     permission: str = ""  # shown if policy.can(user, permission)
     groups: frozenset[str] = frozenset()  # …or if the role's group is one of these
     roles: frozenset[str] = frozenset()  # …or if the role is one of these
-    soon: bool = False
-    description: str | Promise = ""  # what the capability does (or will do, on the coming-soon page)
+    description: str | Promise = ""  # what the capability does
     url_names: tuple[str, ...] = ()  # further url names that mark this entry active
     external: bool = False  # leaves the shell (the Django admin)
 
@@ -59,8 +57,6 @@ class MenuEntry:
 
     @property
     def url(self) -> str:
-        if self.soon:
-            return reverse("soon", kwargs={"key": self.key})
         return reverse(self.url_name)
 
 
@@ -71,7 +67,7 @@ class HomeCards:
     app: str  # the context name its templates read
     build: Callable[[object, tuple[str, ...]], dict | None]
     slots: tuple[tuple[int, str, str], ...]  # (order, template, part): included in order among all cards
-    fills: frozenset[str] = frozenset()  # the home page's placeholder keys these cards replace
+    fills: frozenset[str] = frozenset()  # the home page's keys these cards answer
 
 
 _MENU: dict[str, MenuEntry] = {}
@@ -88,11 +84,11 @@ def register_home(cards: HomeCards) -> None:
     _HOME[cards.app] = cards
 
 
-def menu_entries(placeholders: tuple[MenuEntry, ...] = ()) -> list[MenuEntry]:
-    """Every registered entry, plus the placeholders no app has replaced, ordered by section order
-    and place (the section order is the caller's: sorting here is by ``order`` only)."""
+def menu_entries(own: tuple[MenuEntry, ...] = ()) -> list[MenuEntry]:
+    """Every registered entry, plus the caller's own entries no app has replaced, ordered by place
+    (the section order is the caller's: sorting here is by ``order`` only)."""
     out = dict(_MENU)
-    for p in placeholders:
+    for p in own:
         out.setdefault(p.key, p)
     return sorted(out.values(), key=lambda e: (e.order, e.key))
 

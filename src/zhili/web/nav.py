@@ -2,10 +2,8 @@
 
 Each app says in its ``home.py`` which entries it adds and who sees each (a permission of
 :mod:`zhili.core.policy`, roles, or role groups); ``web`` adds its own pages (home, regions,
-organisations, the back office) and a placeholder (``soon=True``) for each capability not yet built,
-which leads to the "coming in a later release" page — nothing behind it is faked. A placeholder
-goes as soon as an app registers an entry with its key. The same entries give the home page its
-quick links and the coming-soon page its description.
+organisations, the back office). The menu shows only what is built: a capability appears when its app
+registers an entry. The same entries give the home page its quick links.
 """
 
 from __future__ import annotations
@@ -44,55 +42,6 @@ OWN: tuple[MenuEntry, ...] = (
               permission="admin.enter", external=True),
 )
 
-#: capabilities not built yet: each goes when its app registers an entry with the same key
-PLACEHOLDERS: tuple[MenuEntry, ...] = (
-    MenuEntry(
-        "grid",
-        _("Grid governance"),
-        "grid",
-        order=50,
-        soon=True,
-        groups=frozenset({"centre", "region", "grid"}),
-        description=_(
-            "Grid teams, the task list, patrols, visits to key persons, information "
-            "collection and the whistle (小红哨)."
-        ),
-    ),
-    MenuEntry(
-        "supervision",
-        _("Community corrections"),
-        "shield",
-        order=60,
-        soon=True,
-        groups=frozenset({"centre", "supervision"}),
-        description=_(
-            "Persons under community corrections: measures, check-ins, geofences, leave "
-            "and violations."
-        ),
-    ),
-    MenuEntry(
-        "community",
-        _("Red property management"),
-        "building",
-        order=70,
-        soon=True,
-        groups=frozenset({"centre", "region"}),
-        description=_(
-            "Red property management, alliances, volunteers, mediation rooms and councils."
-        ),
-    ),
-    MenuEntry(
-        "legalaid",
-        _("Legal aid"),
-        "scale",
-        order=80,
-        soon=True,
-        groups=frozenset({"centre", "services"}),
-        description=_("Legal-aid sites, applications, assignments, advisers and consultations."),
-    ),
-)
-
-
 @dataclass(frozen=True)
 class NavSection:
     key: str
@@ -102,7 +51,7 @@ class NavSection:
 
 def sections() -> tuple[NavSection, ...]:
     """The menu as it stands: every section with its entries in order (empty sections left out)."""
-    entries = registry.menu_entries(OWN + PLACEHOLDERS)
+    entries = registry.menu_entries(OWN)
     out = []
     for key, label in SECTIONS:
         items = tuple(e for e in entries if e.section == key)
@@ -142,7 +91,6 @@ def tree(user, active: str = "") -> list[dict]:
                 "label": i.label,
                 "icon": i.icon,
                 "url": i.url,
-                "soon": i.soon,
                 "external": i.external,
                 "active": i.key == active,
             }
@@ -159,8 +107,6 @@ def active_key(request) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return ""
-    if match.url_name == "soon":
-        return match.kwargs.get("key", "")
     for i in items().values():
         if match.view_name == i.url_name or match.view_name in i.url_names:
             return i.key

@@ -14,5 +14,4 @@ urlpatterns = [
     path("regions/", views.regions, name="regions"),
     path("regions/<str:code>/", views.region, name="region"),
     path("organisations/", views.organisations, name="organisations"),
-    path("soon/<slug:key>/", views.soon, name="soon"),
 ]

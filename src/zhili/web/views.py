@@ -12,9 +12,8 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +27,7 @@ from zhili.core import services as core_services
 from zhili.core.http import domain_errors
 from zhili.core.models import OrgType, RegionLevel
 
-from . import homepage, nav
+from . import homepage
 
 PAGE_SIZE = 50
 
@@ -190,7 +189,7 @@ def otp(request):
     return render(request, "web/otp.html", ctx, status=400 if error else 200)
 
 
-# ---------------------------------------------------------------- home and coming soon
+# ---------------------------------------------------------------- home
 
 
 def home(request):
@@ -199,16 +198,6 @@ def home(request):
     if not request.user.is_authenticated:
         return public_views.landing(request)
     return render(request, "web/home.html", homepage.context(request.user))
-
-
-@login_required
-def soon(request, key: str):
-    entry = nav.item(key)
-    if entry is None or not entry.soon:
-        raise Http404(key)
-    if not entry.visible_to(request.user):
-        raise PermissionDenied(key)
-    return render(request, "web/soon.html", {"entry": entry})
 
 
 # ---------------------------------------------------------------- regions
