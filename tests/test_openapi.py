@@ -121,6 +121,8 @@ def test_no_server_errors(world):
     schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, app)
     headers = {"Authorization": f"Bearer {world['token']}"}
     operations = [r.ok() for r in schema.get_all_operations()]
+    # revoking a token last: its fuzzer tries small ids, and the world's token may be number 1
+    operations.sort(key=lambda op: op.method.upper() == "DELETE" and op.path.startswith("/api/v1/tokens"))
     assert len([op for op in operations if op.path.startswith(OURS)]) >= len(ACTIONS) + 7
     assert len(operations) >= len(ACTIONS) + 20  # every operation: the core ones too
 

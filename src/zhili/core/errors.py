@@ -38,3 +38,13 @@ class Forbidden(ZhiliError):
     def __init__(self, message: str = "无权执行此操作", message_en: str = "you may not do this"):
         self.errors = [{"field": "", "message": message, "message_en": message_en}]
         super().__init__(message_en)
+
+
+class Conflict(ZhiliError):
+    """The request clashes with what is stored (e.g. a client id reused for another kind of item)."""
+
+    status = 409
+
+    def __init__(self, message: str, message_en: str, field: str = "client_id"):
+        self.errors = [{"field": field, "message": message, "message_en": message_en}]
+        super().__init__(message_en)

@@ -343,3 +343,24 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+
+
+class ClientOp(models.Model):
+    """An operation a client made offline and sent with its own id (the phone app's queue): kept once
+    per account and id, with the answer it got, so that sending it again changes nothing and gets the
+    same answer (:mod:`zhili.core.sync`)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("account"))
+    client_id = models.CharField(_("client id"), max_length=36)
+    kind = models.CharField(_("kind"), max_length=40)
+    result = models.JSONField(_("answer"), default=dict)
+    region_code = models.CharField(_("region"), max_length=15, db_index=True)
+    created_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("synced operation")
+        verbose_name_plural = _("synced operations")
+        constraints = [models.UniqueConstraint(fields=["user", "client_id"], name="clientop_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.client_id}"

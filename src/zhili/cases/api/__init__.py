@@ -20,16 +20,17 @@ Personal data (who sees what):
 
 By job: ``routers`` (the two routers), ``schemas`` (input and output shapes, the action bodies),
 ``render`` (the documents, and who sees what), ``reads`` (list, duplicates, to-do counts, one case,
-timeline), ``registration``, ``attachments``, ``actions`` (the workflow actions), ``dispatching`` (智能派单: suggestions, accept and dispatch in one step) and
+timeline), ``registration``, ``attachments``, ``actions`` (the workflow actions), ``dispatching`` (智能派单: suggestions, accept and dispatch in one step), ``field`` (a grid worker's
+report from the phone, exactly once) and
 ``notifications`` (the inbox). Importing a module adds its operations to the router, so the
 endpoint modules are imported below in the order their routes are tried: the list before
-registration, ``/duplicates`` and ``/todo`` before ``/{number}``.
+registration, ``/field-reports``, ``/duplicates`` and ``/todo`` before ``/{number}``.
 """
 
 # isort: off
 from .routers import notifications_router, router
 from .render import INTAKE_ROLES
-from . import reads, registration, attachments, actions, dispatching, notifications  # noqa: F401  (add their operations, in this order)
+from . import field, reads, registration, attachments, actions, dispatching, notifications  # noqa: F401  (add their operations, in this order)
 
 # isort: on
 

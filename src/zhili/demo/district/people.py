@@ -37,6 +37,7 @@ def _password() -> str:
 
 
 def create_people(regions: dict, orgs: dict, seed: int) -> dict:
+    from zhili.core import crypto
     from zhili.core.models import GridTeamMember, User
     from zhili.core.policy import PERMISSIONS
 
@@ -51,6 +52,9 @@ def create_people(regions: dict, orgs: dict, seed: int) -> dict:
         u = User(username=username or f"u{seq['n']:06d}", role=role, region=region, organisation=org,
                  display_name=name or _person(rng), is_staff=role in admin_roles, phone="", phone_index="",
                  date_joined=DEMO_EPOCH, must_change_password=False)
+        if role in ("grid_worker", "grid_leader"):  # their reports from the phone name them (网格员上报)
+            u.phone = f"1390536{seq['n']:04d}"
+            u.phone_index = crypto.blind_index(u.phone, "phone")
         if username in DEMO_ACCOUNTS:
             demo[username] = u
         else:
