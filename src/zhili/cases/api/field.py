@@ -54,31 +54,34 @@ phone); after settling 1–{MAX_AFTER} (`after_photos`). A refused photo names i
 Roles: grid worker, grid leader."""
 
 
+class FieldReportIn(Schema):
+    client_id: Text(36, multiline=False) = Field(..., description="the phone's id for this report (UUID)")
+    category: Text(40, multiline=False) = Field(..., description="code of the case_category code table")
+    description: Text(5000) = Field(..., description="what the worker saw")
+    lon: float | None = Field(None, ge=-180, le=180, description="WGS-84 longitude")
+    lat: float | None = Field(None, ge=-90, le=90, description="WGS-84 latitude")
+    case_type: CaseTypeCode = "hazard"
+    title: Text(120, multiline=False) = ""
+    address: Text(200, multiline=False) = ""
+    accuracy: float | None = Field(None, ge=0, le=100_000, description="the position's accuracy in metres")
+    outside_ok: bool = Field(False, description="the worker confirmed a position outside his grid")
+    party_name: Text(60, multiline=False) = Field("", description="the resident concerned, if any")
+    party_phone: Text(20, multiline=False) = ""
+    settle: bool = Field(False, description="settled on the spot (就地化解)")
+    result: Text(2000) = Field("", description="what was done, when settled on the spot")
+
+
+_PHOTOS = File(None, description="photos of the matter (JPG/PNG)")
+_AFTER = File(None, description="photos after settling it")
+
+
 @router.post("/field-reports", response={201: FieldReportOut, 200: FieldReportOut, 409: ErrorsOut, **ERRORS},
              summary="Report a matter from the grid (网格员上报)", description=_DOC, operation_id="cases_field_report",
              tags=["grid reports"])
-def field_report(request,
-                 client_id: Text(36, multiline=False) = Form(..., description="the phone's id for this report (UUID)"),
-                 category: Text(40, multiline=False) = Form(..., description="code of the case_category code table"),
-                 description: Text(5000) = Form(..., description="what the worker saw"),
-                 lon: float = Form(None, ge=-180, le=180, description="WGS-84 longitude"),
-                 lat: float = Form(None, ge=-90, le=90, description="WGS-84 latitude"),
-                 case_type: CaseTypeCode = Form("hazard"),
-                 title: Text(120, multiline=False) = Form(""),
-                 address: Text(200, multiline=False) = Form(""),
-                 accuracy: float = Form(None, ge=0, le=100_000, description="the position's accuracy in metres"),
-                 outside_ok: bool = Form(False, description="the worker confirmed a position outside his grid"),
-                 party_name: Text(60, multiline=False) = Form("", description="the resident concerned, if any"),
-                 party_phone: Text(20, multiline=False) = Form(""),
-                 settle: bool = Form(False, description="settled on the spot (就地化解)"),
-                 result: Text(2000) = Form("", description="what was done, when settled on the spot"),
-                 photos: list[UploadedFile] = File(None, description="photos of the matter (JPG/PNG)"),
-                 after_photos: list[UploadedFile] = File(None, description="photos after settling it")):
-    answer, created = services.file_report(
-        request.auth, client_id=client_id, category=category, description=description, case_type=case_type,
-        lon=lon, lat=lat, title=title, address=address, accuracy=accuracy, outside_ok=outside_ok,
-        party_name=party_name, party_phone=party_phone, photos=photos or [], settle=settle, result=result,
-        after_photos=after_photos or [])
+def field_report(request, payload: Form[FieldReportIn], photos: list[UploadedFile] = _PHOTOS,
+                 after_photos: list[UploadedFile] = _AFTER):
+    answer, created = services.file_report(request.auth, **payload.model_dump(), photos=photos or [],
+                                           after_photos=after_photos or [])
     return Status(201 if created else 200, answer)
 
 
